@@ -1,0 +1,133 @@
+// Multiboot2 boot information (Multiboot2 spec §3.6): copied from physical
+// memory into a bounded buffer, then walked tag by tag with every size and
+// offset checked. A malformed block yields an error code and the offending
+// offset and value, never an out-of-bounds read.
+import { physRead } from "../hal/imports";
+
+// Spec §3.3: EAX holds this value when a Multiboot2 loader starts us.
+export const MB2_BOOTLOADER_MAGIC: u32 = 0x36d76289;
+// Bound on the info block we accept (GRUB's is a few KiB).
+export const INFO_MAX: u32 = 64 * 1024;
+
+// Tag types (spec §3.6.3 ff.).
+const TAG_END: u32 = 0;
+const TAG_CMDLINE: u32 = 1;
+const TAG_LOADER_NAME: u32 = 2;
+const TAG_BASIC_MEMINFO: u32 = 4;
+const TAG_MMAP: u32 = 6;
+// Memory map entry types (spec §3.6.8).
+export const MMAP_AVAILABLE: u32 = 1;
+export const MMAP_ACPI_RECLAIMABLE: u32 = 3;
+export const MMAP_NVS: u32 = 4;
+export const MMAP_BAD: u32 = 5;
+const MMAP_ENTRY_MIN: u32 = 24; // base u64, length u64, type u32, reserved u32
+
+export enum Mb2Error {
+  None = 0,
+  BadMagic,          // value: EAX
+  Misaligned,        // value: info address
+  TooSmall,          // value: total_size
+  TooLarge,          // value: total_size
+  TagTooSmall,       // offset: tag, value: tag size
+  TagOverrun,        // offset: tag, value: tag size
+  BadEndTag,         // offset: tag, value: tag size
+  NoEndTag,          // offset: where the walk stopped
+  BadMmapEntrySize,  // offset: tag, value: entry_size
+  NoMemoryMap,
+}
+
+const buffer = memory.data(INFO_MAX, 8);
+
+export class Mb2Info {
+  error: Mb2Error = Mb2Error.None;
+  errorOffset: u32 = 0;
+  errorValue: u64 = 0;
+  totalSize: u32 = 0;
+  tagCount: u32 = 0;
+  cmdline: usize = 0; // pointer into the buffer, 0 if absent
+  cmdlineLen: u32 = 0;
+  loaderName: usize = 0;
+  loaderNameLen: u32 = 0;
+  memLowerKiB: u32 = 0;
+  memUpperKiB: u32 = 0;
+  hasBasicMeminfo: bool = false;
+  mmap: usize = 0; // first entry, 0 if no memory map tag
+  mmapEntrySize: u32 = 0;
+  mmapCount: u32 = 0;
+
+  fail(error: Mb2Error, offset: u32, value: u64): Mb2Info {
+    this.error = error;
+    this.errorOffset = offset;
+    this.errorValue = value;
+    return this;
+  }
+
+  entryBase(i: u32): u64 { return load<u64>(this.mmap + <usize>(i * this.mmapEntrySize)); }
+  entryLength(i: u32): u64 { return load<u64>(this.mmap + <usize>(i * this.mmapEntrySize), 8); }
+  entryType(i: u32): u32 { return load<u32>(this.mmap + <usize>(i * this.mmapEntrySize), 16); }
+}
+
+export const bootInfo = new Mb2Info();
+
+// Length of a NUL-terminated string at `p`, at most `max` bytes.
+function strnlen(p: usize, max: u32): u32 {
+  let n: u32 = 0;
+  while (n < max && load<u8>(p + n) != 0) n++;
+  return n;
+}
+
+// Copy the block at `infoPhys` into the buffer and parse it.
+export function parseMultiboot2(magic: u32, infoPhys: u64): Mb2Info {
+  const info = bootInfo;
+  if (magic != MB2_BOOTLOADER_MAGIC) return info.fail(Mb2Error.BadMagic, 0, magic);
+  // Spec §3.6.1: the block is 8-byte aligned.
+  if ((infoPhys & 7) != 0 || infoPhys == 0) return info.fail(Mb2Error.Misaligned, 0, infoPhys);
+  physRead(buffer, infoPhys, 8);
+  const total = load<u32>(buffer);
+  // Smallest well-formed block: the 8-byte header and an 8-byte end tag.
+  if (total < 16) return info.fail(Mb2Error.TooSmall, 0, total);
+  if (total > INFO_MAX) return info.fail(Mb2Error.TooLarge, 0, total);
+  physRead(buffer, infoPhys, total);
+  return parseBuffer(info, total);
+}
+
+function parseBuffer(info: Mb2Info, total: u32): Mb2Info {
+  info.totalSize = total;
+  let off: u32 = 8; // after total_size and reserved
+  while (off + 8 <= total) {
+    const type = load<u32>(buffer + off);
+    const size = load<u32>(buffer + off, 4);
+    if (size < 8) return info.fail(Mb2Error.TagTooSmall, off, size);
+    if (size > total - off) return info.fail(Mb2Error.TagOverrun, off, size);
+    info.tagCount++;
+    const body = buffer + off + 8;
+    const bodyLen = size - 8;
+    if (type == TAG_END) {
+      if (size != 8) return info.fail(Mb2Error.BadEndTag, off, size);
+      return info.mmap == 0 ? info.fail(Mb2Error.NoMemoryMap, off, 0) : info;
+    } else if (type == TAG_CMDLINE) {
+      info.cmdline = body;
+      info.cmdlineLen = strnlen(body, bodyLen);
+    } else if (type == TAG_LOADER_NAME) {
+      info.loaderName = body;
+      info.loaderNameLen = strnlen(body, bodyLen);
+    } else if (type == TAG_BASIC_MEMINFO && bodyLen >= 8) {
+      info.hasBasicMeminfo = true;
+      info.memLowerKiB = load<u32>(body);
+      info.memUpperKiB = load<u32>(body, 4);
+    } else if (type == TAG_MMAP) {
+      // Body: entry_size u32, entry_version u32, then entries (spec §3.6.8).
+      if (bodyLen < 8) return info.fail(Mb2Error.TagTooSmall, off, size);
+      const entrySize = load<u32>(body);
+      if (entrySize < MMAP_ENTRY_MIN || (entrySize & 7) != 0) {
+        return info.fail(Mb2Error.BadMmapEntrySize, off, entrySize);
+      }
+      info.mmap = body + 8;
+      info.mmapEntrySize = entrySize;
+      info.mmapCount = (bodyLen - 8) / entrySize;
+    }
+    // Tags start on 8-byte boundaries (spec §3.6.2).
+    off = (off + size + 7) & ~7;
+  }
+  return info.fail(Mb2Error.NoEndTag, off, 0);
+}

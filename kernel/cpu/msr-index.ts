@@ -1,0 +1,21 @@
+// MSR numbers, named as in Intel SDM Vol. 4 (Chapter 2) and AMD APM Vol. 2.
+export const IA32_FEATURE_CONTROL: u32 = 0x3a; // exists if CPUID.01H:ECX.VMX or .SMX
+export const IA32_VMX_BASIC: u32 = 0x480; // SDM Vol. 3D Appendix A.1
+export const IA32_VMX_PINBASED_CTLS: u32 = 0x481; // A.3.1
+export const IA32_VMX_PROCBASED_CTLS: u32 = 0x482; // A.3.2
+export const IA32_VMX_EXIT_CTLS: u32 = 0x483; // A.4
+export const IA32_VMX_ENTRY_CTLS: u32 = 0x484; // A.5
+export const IA32_VMX_MISC: u32 = 0x485; // A.6
+export const IA32_VMX_CR0_FIXED0: u32 = 0x486; // A.7
+export const IA32_VMX_CR0_FIXED1: u32 = 0x487;
+export const IA32_VMX_CR4_FIXED0: u32 = 0x488; // A.8
+export const IA32_VMX_CR4_FIXED1: u32 = 0x489;
+export const IA32_VMX_PROCBASED_CTLS2: u32 = 0x48b; // A.3.3
+export const IA32_VMX_EPT_VPID_CAP: u32 = 0x48c; // A.10
+export const IA32_VMX_TRUE_PINBASED_CTLS: u32 = 0x48d; // A.3.1
+export const IA32_VMX_TRUE_PROCBASED_CTLS: u32 = 0x48e;
+export const IA32_VMX_TRUE_EXIT_CTLS: u32 = 0x48f;
+export const IA32_VMX_TRUE_ENTRY_CTLS: u32 = 0x490;
+export const IA32_EFER: u32 = 0xc0000080;
+export const VM_CR: u32 = 0xc0010114; // AMD APM Vol. 2 §15.30.1
+export const VM_HSAVE_PA: u32 = 0xc0010117; // AMD APM Vol. 2 §15.30.4

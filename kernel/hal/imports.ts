@@ -1,0 +1,36 @@
+// The HAL: the only door from the core to hardware. Every function here is a
+// wasm import from module "hal". boot/hal.c implements them with one or two
+// instructions each on bare metal; test/sim/hal.ts implements them in
+// JavaScript for the unit tests. Pointer arguments (`usize`) are offsets into
+// the core's own linear memory; the native side bounds-checks them.
+
+// ---- port I/O (Intel SDM Vol. 1 §19, IN/OUT) ----
+@external("hal", "inb") export declare function inb(port: u32): u32;
+@external("hal", "inw") export declare function inw(port: u32): u32;
+@external("hal", "inl") export declare function inl(port: u32): u32;
+@external("hal", "outb") export declare function outb(port: u32, value: u32): void;
+@external("hal", "outw") export declare function outw(port: u32, value: u32): void;
+@external("hal", "outl") export declare function outl(port: u32, value: u32): void;
+
+// ---- model-specific registers (SDM Vol. 2B RDMSR/WRMSR) ----
+// The core reads only MSRs whose existence CPUID has shown: a missing MSR
+// raises #GP in the hypervisor, which boot/ reports as a panic.
+@external("hal", "rdmsr") export declare function rdmsr(msr: u32): u64;
+@external("hal", "wrmsr") export declare function wrmsr(msr: u32, value: u64): void;
+
+// ---- CPUID (SDM Vol. 2A): writes EAX, EBX, ECX, EDX as four u32 at `out` ----
+@external("hal", "cpuid") export declare function cpuid(leaf: u32, subleaf: u32, out: usize): void;
+
+// ---- control registers CR0, CR2, CR3, CR4, CR8 (SDM Vol. 3A §2.5) ----
+@external("hal", "readCr") export declare function readCr(n: u32): u64;
+@external("hal", "writeCr") export declare function writeCr(n: u32, value: u64): void;
+
+// ---- time stamp counter (SDM Vol. 2B RDTSC) ----
+@external("hal", "rdtsc") export declare function rdtsc(): u64;
+
+// ---- physical memory outside linear memory (identity-mapped low 4 GiB) ----
+@external("hal", "physRead") export declare function physRead(dst: usize, phys: u64, len: u32): void;
+@external("hal", "physWrite") export declare function physWrite(phys: u64, src: usize, len: u32): void;
+
+// ---- stop the processor until the next interrupt (HLT); with IF=0, for good ----
+@external("hal", "halt") export declare function halt(): void;

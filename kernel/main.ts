@@ -1,0 +1,67 @@
+// tsvisor's core, from the boot stub's call to the end of the run:
+//   console → banner → boot information and RAM → CPU → virtualization
+//   report → (selftest if asked) → power off.
+// boot/main.c calls `boot` once, with the Multiboot2 registers and the
+// physical address and size of this module's linear memory.
+import { com1Init } from "../drivers/host/com1";
+import { begin, endl, line, putBytes, putHex, puts, putSize } from "./console/console";
+import { parseMultiboot2, Mb2Error } from "./boot/multiboot2";
+import { printMemoryMap, printMb2Error, checkCoreRegion } from "./boot/memory-map";
+import { identifyCpu } from "./cpu/identify";
+import { readVmxCaps } from "./virt/vmx-caps";
+import { readSvmCaps } from "./virt/svm-caps";
+import { reportVirtualization, printCpu } from "./virt/report";
+import { runSelftest } from "./selftest";
+import { powerOff } from "./platform/power";
+import { VERSION, GIT_REVISION } from "./generated/build-info";
+// Compiled in for asc --use abort=kernel/panic/coreAbort (tools/build/config.ts).
+import "./panic";
+
+export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
+  com1Init();
+  endl();
+  begin("tsvisor ");
+  puts(VERSION);
+  puts(" (");
+  puts(GIT_REVISION);
+  puts("), a hypervisor whose core is TypeScript compiled to WebAssembly");
+  endl();
+  begin("core: linear memory at ");
+  putHex(linearBase);
+  puts(", ");
+  putSize(linearBytes);
+  puts(" reserved");
+  endl();
+
+  const info = parseMultiboot2(mb2Magic, mb2InfoPhys);
+  if (info.error != Mb2Error.None) {
+    printMb2Error(info);
+    powerOff(false);
+    return;
+  }
+  if (info.loaderNameLen > 0) {
+    begin("loaded by: ");
+    putBytes(info.loaderName, info.loaderNameLen);
+    endl();
+  }
+  begin("command line: ");
+  putBytes(info.cmdline, info.cmdlineLen);
+  endl();
+  line("memory map:");
+  printMemoryMap(info);
+  if (!checkCoreRegion(info, linearBase, linearBytes)) {
+    powerOff(false);
+    return;
+  }
+
+  const cpu = identifyCpu();
+  printCpu(cpu);
+  reportVirtualization(cpu, readVmxCaps(cpu), readSvmCaps(cpu));
+
+  if (!runSelftest(info.cmdline, info.cmdlineLen)) {
+    powerOff(false);
+    return;
+  }
+  line("boot complete");
+  powerOff(true);
+}

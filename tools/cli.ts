@@ -1,0 +1,57 @@
+// The `tsvisor` command: build the ISO, run it on a test host.
+import { Command, InvalidArgumentError } from "commander";
+import { build } from "./build/pipeline.js";
+import { BuildError } from "./build/stages.js";
+import { MissingToolError } from "./build/system-tools.js";
+import { runCommand, RunOptions } from "./run/command.js";
+
+// Exit statuses of the command (also in README.md).
+export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, hostError: 4 } as const;
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number of seconds");
+  return n;
+}
+
+const program = new Command()
+  .name("tsvisor")
+  .description("tsvisor: a bare-metal x86-64 hypervisor whose core is TypeScript")
+  .exitOverride()
+  .showHelpAfterError();
+
+program
+  .command("build")
+  .description("build build/tsvisor.elf and build/tsvisor.iso (incremental)")
+  .option("--cmdline <text>", "hypervisor command line to bake into the ISO", "")
+  .action(async (o: { cmdline: string }) => {
+    await build({ cmdline: o.cmdline });
+  });
+
+program
+  .command("run")
+  .description("build the ISO, boot it on a test host and stream its serial console")
+  .option("--host <host>", "bochs | qemu | kvm | auto (auto: kvm, then qemu, then bochs)", "auto")
+  .option("--guest <guest>", "guest to run: none (the hypervisor's own report)", "none")
+  .option("--cpu <model>", "CPU model for the host (QEMU -cpu, Bochs cpu model)")
+  .option("--cmdline <text>", "hypervisor command line", "")
+  .option("--timeout <sec>", "stop the run after this many seconds", positiveInt, 120)
+  .option("--log <file>", "also write the serial console to this file")
+  .action(async (o: RunOptions) => {
+    process.exitCode = await runCommand(o);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const err = e as { code?: string; exitCode?: number; message?: string };
+  if (err.code?.startsWith("commander.")) {
+    // commander already printed the message; help and version are not errors.
+    process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
+  } else if (e instanceof MissingToolError || e instanceof BuildError) {
+    process.stderr.write(`tsvisor: ${(e as Error).message}\n`);
+    process.exitCode = EXIT.failed;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,94 @@
+// How to start each test host for an ISO. A launch says which command to
+// run and where the guest's COM1 appears (the process's stdout, or a file).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { HostName, hostVirtFlag } from "./hosts.js";
+
+export interface Launch {
+  host: HostName;
+  command: string;
+  args: string[];
+  cwd?: string;
+  serialFile?: string;  // COM1 is written here (Bochs); otherwise it is stdout
+  hostLog?: string;     // the emulator's own log, shown when it fails
+  cleanup(): void;
+}
+
+// The isa-debug-exit device (QEMU hw/misc/debug-exit.c) at the port the
+// core writes to end a run (kernel/platform/power.ts).
+const DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04";
+export const QEMU_STATUS_SUCCESS = (0x10 << 1) | 1; // 33
+export const QEMU_STATUS_FAILURE = (0x11 << 1) | 1; // 35
+
+export const GUEST_RAM_MIB = 512;
+
+function qemu(iso: string, accel: "tcg" | "kvm", cpu: string): Launch {
+  return {
+    host: accel === "kvm" ? "kvm" : "qemu",
+    command: "qemu-system-x86_64",
+    args: [
+      "-machine", `pc,accel=${accel}`, "-cpu", cpu, "-m", `${GUEST_RAM_MIB}M`,
+      "-display", "none", "-monitor", "none", "-serial", "stdio",
+      "-no-reboot",           // a triple fault ends the run instead of looping
+      "-device", DEBUG_EXIT,
+      "-boot", "d", "-cdrom", iso,
+    ],
+    cleanup() {},
+  };
+}
+
+function bochs(iso: string, cpu: string): Launch {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-bochs-"));
+  const serial = path.join(dir, "com1.txt");
+  const log = path.join(dir, "bochs.log");
+  fs.writeFileSync(serial, "");
+  // Debian's Bochs is built with its debugger: it starts stopped, and the
+  // rc file's `c` continues. Its only headless display is `term`, which
+  // wants a terminal: the run goes under script(1) for a pseudo-terminal.
+  fs.writeFileSync(path.join(dir, "bochsrc"), [
+    `megs: ${GUEST_RAM_MIB}`,
+    `cpu: model=${cpu}, count=1, ips=200000000, reset_on_triple_fault=0`,
+    "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
+    "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
+    `ata0-master: type=cdrom, path="${iso}", status=inserted`,
+    "boot: cdrom",
+    `com1: enabled=1, mode=file, dev=${serial}`,
+    "display_library: term",
+    "clock: sync=none, time0=local",
+    `log: ${log}`,
+    "panic: action=fatal",
+    "error: action=report",
+    "info: action=report",
+    "debug: action=ignore",
+    "",
+  ].join("\n"));
+  fs.writeFileSync(path.join(dir, "debugger.rc"), "c\nquit\n");
+  return {
+    host: "bochs",
+    command: "script",
+    args: ["-qfec", "bochs -q -f bochsrc -rc debugger.rc", "/dev/null"],
+    cwd: dir,
+    serialFile: serial,
+    hostLog: log,
+    cleanup() {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchFor(host: HostName, iso: string, cpu?: string): Launch {
+  if (!fs.existsSync(iso)) throw new Error(`ISO not found: ${iso}`);
+  switch (host) {
+    case "qemu":
+      // QEMU's TCG emulates SVM with nested paging, not VMX (shared/DESIGN.md).
+      return qemu(iso, "tcg", cpu ?? "qemu64,+svm,+npt");
+    case "kvm": {
+      const flag = hostVirtFlag();
+      return qemu(iso, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"));
+    }
+    case "bochs":
+      // corei7_skylake_x: VMX with EPT, VPID and unrestricted guest.
+      return bochs(iso, cpu ?? "corei7_skylake_x");
+  }
+}
