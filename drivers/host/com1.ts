@@ -18,6 +18,7 @@ const LCR_8N1: u32 = 0x03; // 8 data bits, no parity, 1 stop bit
 const FCR_ENABLE_CLEAR: u32 = 0x07; // enable FIFOs, clear RX and TX FIFOs
 const MCR_DTR_RTS: u32 = 0x03;
 const LSR_THRE: u32 = 0x20; // transmitter holding register empty
+const LSR_TEMT: u32 = 0x40; // transmitter empty: FIFO and shift register drained
 // 115200 baud = 1.8432 MHz / 16 / divisor 1 (datasheet Table 2).
 const DIVISOR_115200: u32 = 1;
 // Bound the wait for THRE so a missing UART cannot hang the hypervisor.
@@ -31,6 +32,14 @@ export function com1Init(): void {
   outb(COM1 + LCR, LCR_8N1);
   outb(COM1 + FCR, FCR_ENABLE_CLEAR);
   outb(COM1 + MCR, MCR_DTR_RTS);
+}
+
+// Wait until every byte has left the UART, so that nothing is lost when the
+// machine stops right after (emulators model the FIFO's transmit time).
+export function com1Flush(): void {
+  for (let spin = 0; spin < THRE_SPIN_LIMIT; spin++) {
+    if (inb(COM1 + LSR) & LSR_TEMT) return;
+  }
 }
 
 export function com1Put(byte: u32): void {

@@ -2,6 +2,7 @@
 // status; on real hardware neither exists and the machine halts.
 import { halt, outb } from "../hal/imports";
 import { line } from "../console/console";
+import { com1Flush } from "../../drivers/host/com1";
 
 // QEMU isa-debug-exit (hw/misc/debug-exit.c), attached at iobase 0xf4 by the
 // run tool: writing V exits QEMU with status (V << 1) | 1.
@@ -18,6 +19,7 @@ export function haltForever(): void {
 
 export function powerOff(success: bool): void {
   line(success ? "power off: status success" : "power off: status failure");
+  com1Flush();
   const s = "Shutdown";
   for (let i = 0; i < s.length; i++) outb(BOCHS_SHUTDOWN_PORT, s.charCodeAt(i));
   outb(DEBUG_EXIT_PORT, success ? DEBUG_EXIT_SUCCESS : DEBUG_EXIT_FAILURE);

@@ -67,6 +67,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   await new Promise<void>((r) => (log ? log.end(r) : r()));
+  if (result.output && !result.output.endsWith("\n")) process.stdout.write("\n");
   process.stderr.write(`tsvisor: run ${result.verdict} after ${result.seconds.toFixed(1)} s: ${result.reason}\n`);
   return RUN_EXIT[result.verdict];
 }

@@ -48,7 +48,7 @@ function bochs(iso: string, cpu: string): Launch {
   // wants a terminal: the run goes under script(1) for a pseudo-terminal.
   fs.writeFileSync(path.join(dir, "bochsrc"), [
     `megs: ${GUEST_RAM_MIB}`,
-    `cpu: model=${cpu}, count=1, ips=200000000, reset_on_triple_fault=0`,
+    `cpu: model=${cpu}, count=1, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=0`,
     "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
     "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
     `ata0-master: type=cdrom, path="${iso}", status=inserted`,
