@@ -12,6 +12,8 @@ import { readVmxCaps } from "./virt/vmx-caps";
 import { readSvmCaps } from "./virt/svm-caps";
 import { reportVirtualization, printCpu } from "./virt/report";
 import { runSelftest } from "./selftest";
+import { optionIs } from "./boot/cmdline";
+import { dumpBootInfo } from "./boot/bootinfo-dump";
 import { powerOff } from "./platform/power";
 import { VERSION, GIT_REVISION } from "./generated/build-info";
 // Compiled in for asc --use abort=kernel/panic/coreAbort (tools/build/config.ts).
@@ -47,6 +49,7 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   begin("command line: ");
   putBytes(info.cmdline, info.cmdlineLen);
   endl();
+  if (optionIs(info.cmdline, info.cmdlineLen, "bootinfo", "hex")) dumpBootInfo(info);
   line("memory map:");
   printMemoryMap(info);
   if (!checkCoreRegion(info, linearBase, linearBytes)) {

@@ -38,6 +38,9 @@ export enum Mb2Error {
 
 const buffer = memory.data(INFO_MAX, 8);
 
+// The copied block, for a hex dump (kernel/boot/bootinfo-dump.ts).
+export function infoBytes(): usize { return buffer; }
+
 export class Mb2Info {
   error: Mb2Error = Mb2Error.None;
   errorOffset: u32 = 0;

@@ -106,7 +106,11 @@ export function reportVirtualization(cpu: CpuInfo, vmx: VmxCaps, svm: SvmCaps): 
     line("verdict: SVM with nested paging is usable");
     return VirtKind.Svm;
   }
-  line("verdict: hardware virtualization is present but not usable (see above)");
+  // Say what is missing: tsvisor maps guest memory only with EPT / NPT.
+  if (vmx.present && !vmx.usable()) line("verdict: not usable: VMX is disabled by the firmware");
+  else if (vmx.present) line("verdict: not usable: VMX without EPT (tsvisor needs EPT)");
+  if (svm.present && !svm.usable()) line("verdict: not usable: SVM is disabled (VM_CR.SVMDIS)");
+  else if (svm.present) line("verdict: not usable: SVM without nested paging (tsvisor needs NPT)");
   return VirtKind.None;
 }
 

@@ -1,0 +1,21 @@
+// Boot an ISO on a real emulator and collect what the hypervisor printed.
+import fs from "node:fs";
+import path from "node:path";
+import { build } from "../../tools/build/pipeline.js";
+import { launchFor } from "../../tools/run/launch.js";
+import { runSession, SessionResult } from "../../tools/run/session.js";
+import type { HostName } from "../../tools/run/hosts.js";
+
+export const VERSION = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).version;
+
+export interface Boot extends SessionResult {
+  lines: string[]; // hypervisor lines without the "tsvisor: " prefix
+}
+
+export async function bootOn(host: HostName, opts: { cmdline?: string; cpu?: string; timeoutMs?: number } = {}): Promise<Boot> {
+  // The global setup built every ISO the boot tests use; this only finds it.
+  const { iso } = await build({ cmdline: opts.cmdline ?? "", quiet: true });
+  const r = await runSession(launchFor(host, iso, opts.cpu), { timeoutMs: opts.timeoutMs ?? 90_000 });
+  const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
+  return { ...r, lines };
+}
