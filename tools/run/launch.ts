@@ -30,6 +30,7 @@ function qemu(iso: string, accel: "tcg" | "kvm", cpu: string): Launch {
     args: [
       "-machine", `pc,accel=${accel}`, "-cpu", cpu, "-m", `${GUEST_RAM_MIB}M`,
       "-display", "none", "-monitor", "none", "-serial", "stdio",
+      "-nic", "none",         // no network card, and so no option ROM to find
       "-no-reboot",           // a triple fault ends the run instead of looping
       "-device", DEBUG_EXIT,
       "-boot", "d", "-cdrom", iso,
