@@ -103,13 +103,16 @@ no_long_mode:
 msg_no_long_mode:
     .asciz "tsvisor: PANIC: this CPU has no 64-bit long mode; tsvisor needs an x86-64 CPU\r\n"
 
-    /* GDT: null, 64-bit code (L=1, P=1, S=1, type=execute/read), data. SDM Vol. 3A §3.4.5. */
+    /* GDT: null, 64-bit code (L=1, P=1, S=1, type=execute/read), data, TSS.
+     * SDM Vol. 3A §3.4.5. Writable: LTR marks the TSS descriptor busy. */
+    .section .data
     .balign 16
     .global gdt64
 gdt64:
     .quad 0
     .quad 0x00AF9A000000FFFF     /* 0x08: 64-bit code */
     .quad 0x00CF92000000FFFF     /* 0x10: data */
+    .quad 0, 0                   /* 0x18: 64-bit TSS, filled in by boot/cpu-tables.c */
 gdt64_end:
     .global gdt64_pointer
 gdt64_pointer:

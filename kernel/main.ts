@@ -10,7 +10,10 @@ import { printMemoryMap, printMb2Error, checkCoreRegion } from "./boot/memory-ma
 import { identifyCpu } from "./cpu/identify";
 import { readVmxCaps } from "./virt/vmx-caps";
 import { readSvmCaps } from "./virt/svm-caps";
-import { reportVirtualization, printCpu } from "./virt/report";
+import { reportVirtualization, printCpu, VirtKind } from "./virt/report";
+import { maskLegacyPics } from "./platform/pic";
+import { setLinearBase } from "./mm/linear";
+import { runGuest } from "./vm/run-guest";
 import { runSelftest } from "./selftest";
 import { optionIs } from "./boot/cmdline";
 import { dumpBootInfo } from "./boot/bootinfo-dump";
@@ -57,14 +60,27 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
     return;
   }
 
+  maskLegacyPics();
+  setLinearBase(linearBase);
+
   const cpu = identifyCpu();
   printCpu(cpu);
-  reportVirtualization(cpu, readVmxCaps(cpu), readSvmCaps(cpu));
+  const vmx = readVmxCaps(cpu);
+  const kind = reportVirtualization(cpu, vmx, readSvmCaps(cpu));
 
   if (!runSelftest(info.cmdline, info.cmdlineLen)) {
     powerOff(false);
     return;
   }
-  line("boot complete");
-  powerOff(true);
+  if (!info.hasModule) {
+    line("boot complete (no guest module given)");
+    powerOff(true);
+    return;
+  }
+  if (kind != VirtKind.Vmx) {
+    line("cannot run the guest: no usable VMX with EPT on this machine");
+    powerOff(false);
+    return;
+  }
+  powerOff(runGuest(info, vmx, linearBase + linearBytes));
 }

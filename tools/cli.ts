@@ -32,7 +32,7 @@ program
   .command("run")
   .description("build the ISO, boot it on a test host and stream its serial console")
   .option("--host <host>", "bochs | qemu | kvm | auto (auto: kvm, then qemu, then bochs)", "auto")
-  .option("--guest <guest>", "guest to run: none (the hypervisor's own report)", "none")
+  .option("--guest <guest>", "guest to run: none (the hypervisor's own report) or test:<name> (test/guests/<name>.S)", "none")
   .option("--cpu <model>", "CPU model for the host (QEMU -cpu, Bochs cpu model)")
   .option("--cmdline <text>", "hypervisor command line", "")
   .option("--timeout <sec>", "stop the run after this many seconds", positiveInt, 120)

@@ -98,6 +98,12 @@ export function printMb2Error(info: Mb2Info): void {
     puts(" (must be a multiple of 8, at least 24)");
   } else if (e == Mb2Error.NoMemoryMap) {
     puts("no memory map tag");
+  } else if (e == Mb2Error.BadModule) {
+    puts("module tag at offset ");
+    putDec(info.errorOffset);
+    puts(" ends before it starts (mod_start ");
+    putHex(info.errorValue);
+    puts(")");
   }
   endl();
 }

@@ -13,6 +13,7 @@ export const INFO_MAX: u32 = 64 * 1024;
 const TAG_END: u32 = 0;
 const TAG_CMDLINE: u32 = 1;
 const TAG_LOADER_NAME: u32 = 2;
+const TAG_MODULE: u32 = 3;
 const TAG_BASIC_MEMINFO: u32 = 4;
 const TAG_MMAP: u32 = 6;
 // Memory map entry types (spec §3.6.8).
@@ -34,6 +35,7 @@ export enum Mb2Error {
   NoEndTag,          // offset: where the walk stopped
   BadMmapEntrySize,  // offset: tag, value: entry_size
   NoMemoryMap,
+  BadModule,         // offset: tag, value: mod_start (mod_end below it)
 }
 
 const buffer = memory.data(INFO_MAX, 8);
@@ -57,6 +59,12 @@ export class Mb2Info {
   mmap: usize = 0; // first entry, 0 if no memory map tag
   mmapEntrySize: u32 = 0;
   mmapCount: u32 = 0;
+  // The first boot module (spec §3.6.6): the guest image, if any.
+  hasModule: bool = false;
+  moduleStart: u32 = 0;
+  moduleEnd: u32 = 0;
+  moduleName: usize = 0;
+  moduleNameLen: u32 = 0;
 
   fail(error: Mb2Error, offset: u32, value: u64): Mb2Info {
     this.error = error;
@@ -114,6 +122,17 @@ function parseBuffer(info: Mb2Info, total: u32): Mb2Info {
     } else if (type == TAG_LOADER_NAME) {
       info.loaderName = body;
       info.loaderNameLen = strnlen(body, bodyLen);
+    } else if (type == TAG_MODULE && !info.hasModule) {
+      // Body: mod_start u32, mod_end u32, then a NUL-terminated string.
+      if (bodyLen < 8) return info.fail(Mb2Error.TagTooSmall, off, size);
+      const start = load<u32>(body);
+      const end = load<u32>(body, 4);
+      if (end < start) return info.fail(Mb2Error.BadModule, off, start);
+      info.hasModule = true;
+      info.moduleStart = start;
+      info.moduleEnd = end;
+      info.moduleName = body + 8;
+      info.moduleNameLen = strnlen(body + 8, bodyLen - 8);
     } else if (type == TAG_BASIC_MEMINFO && bodyLen >= 8) {
       info.hasBasicMeminfo = true;
       info.memLowerKiB = load<u32>(body);

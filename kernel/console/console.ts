@@ -58,13 +58,16 @@ export function yesNo(b: bool): void {
   puts(b ? "yes" : "no");
 }
 
-// Sizes in MiB, with KiB for anything under 1 MiB.
+// Sizes in MiB, KiB under 1 MiB, bytes under 1 KiB.
 export function putSize(bytes: u64): void {
   if (bytes >= 1 << 20) {
     putDec(bytes >> 20);
     puts(" MiB");
-  } else {
+  } else if (bytes >= 1 << 10) {
     putDec(bytes >> 10);
     puts(" KiB");
+  } else {
+    putDec(bytes);
+    puts(" bytes");
   }
 }

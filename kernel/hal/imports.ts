@@ -34,3 +34,21 @@
 
 // ---- stop the processor until the next interrupt (HLT); with IF=0, for good ----
 @external("hal", "halt") export declare function halt(): void;
+
+// ---- VMX (Intel SDM Vol. 3C §31, Vol. 2B VMX instructions) ----
+// Status results: 0 VMsucceed, 1 VMfailInvalid, 2 VMfailValid (the error
+// number is then in the VMCS field VM_INSTRUCTION_ERROR).
+@external("hal", "vmxon") export declare function vmxon(regionPhys: u64): u32;
+@external("hal", "vmxoff") export declare function vmxoff(): void;
+@external("hal", "vmclear") export declare function vmclear(vmcsPhys: u64): u32;
+@external("hal", "vmptrld") export declare function vmptrld(vmcsPhys: u64): u32;
+// A failing VMREAD is a core bug (a field this CPU lacks): the native side panics.
+@external("hal", "vmread") export declare function vmread(field: u32): u64;
+@external("hal", "vmwrite") export declare function vmwrite(field: u32, value: u64): u32;
+@external("hal", "invept") export declare function invept(type: u32, eptp: u64): u32;
+// Enter the guest with the registers in `frame` (16 x u64: RAX RCX RDX RBX -
+// RBP RSI RDI R8-R15); returns 0 after a VM exit with the guest's registers
+// saved back into the frame, or the failed entry's status.
+@external("hal", "vmEnter") export declare function vmEnter(frame: usize, resume: u32): u32;
+// Writes GDTR base, IDTR base, TR selector and TR base (4 x u64) at `out`.
+@external("hal", "hostTables") export declare function hostTables(out: usize): void;

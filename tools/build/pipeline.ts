@@ -2,10 +2,20 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as cfg from "./config.js";
-import { stageBuildInfo, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso } from "./stages.js";
+import { stageBuildInfo, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso, IsoModule, BuildError } from "./stages.js";
+import { buildTestGuest } from "./guests.js";
+
+// The boot modules for a --guest value ("none" or absent: no module).
+export function guestModules(guest: string | undefined): IsoModule[] {
+  if (!guest || guest === "none") return [];
+  const m = /^test:(.+)$/.exec(guest);
+  if (!m) throw new BuildError(`unknown guest '${guest}'; use none or test:<name>`);
+  return [{ file: buildTestGuest(m[1]), name: `${m[1]}.bin` }];
+}
 
 export interface BuildOptions {
   cmdline?: string;     // hypervisor command line baked into grub.cfg
+  guest?: string;       // "test:<name>" puts that test guest on the ISO as a boot module
   wasmOnly?: boolean;   // stop after asc (what the unit tests need)
   quiet?: boolean;
 }
@@ -29,7 +39,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   await step("cc", stageCompile);
   await step("ld", stageLink);
   await step("iso", () => {
-    const r = stageIso(opts.cmdline ?? "");
+    const r = stageIso(opts.cmdline ?? "", guestModules(opts.guest));
     result.iso = r.iso;
     return r.built;
   });

@@ -132,14 +132,18 @@ export function stageLink(): boolean {
   return true;
 }
 
-// GRUB configuration: boot the ELF at once, passing the hypervisor command line.
-// GRUB itself stays off the serial port so COM1 carries only tsvisor's console.
-function grubCfg(cmdline: string): string {
+export interface IsoModule { file: string; name: string }
+
+// GRUB configuration: boot the ELF at once, passing the hypervisor command
+// line and the guest image as a boot module. GRUB itself stays off the
+// serial port so COM1 carries only tsvisor's console.
+function grubCfg(cmdline: string, modules: IsoModule[]): string {
   return [
     "set timeout=0",
     "set timeout_style=hidden",
     'menuentry "tsvisor" {',
     `  multiboot2 /boot/tsvisor.elf ${cmdline}`.trimEnd(),
+    ...modules.map((m) => `  module2 /boot/modules/${m.name} ${m.name}`),
     "  boot",
     "}",
     "",
@@ -154,20 +158,28 @@ export function checkCmdline(cmdline: string): void {
   }
 }
 
-// Build the ISO for a command line; the default (empty) one is build/tsvisor.iso.
-export function stageIso(cmdline = ""): { iso: string; built: boolean } {
+// Build the ISO for a command line and modules; the default one (no command
+// line, no module) is build/tsvisor.iso, the others are named by their hash.
+export function stageIso(cmdline = "", modules: IsoModule[] = []): { iso: string; built: boolean } {
   checkCmdline(cmdline);
+  for (const m of modules) {
+    if (!/^[\w.-]+$/.test(m.name)) throw new BuildError(`bad module name ${JSON.stringify(m.name)}`);
+    if (!fs.existsSync(m.file)) throw new BuildError(`guest image not found: ${m.file}`);
+  }
   requireTools("grubMkrescue", "grubPc", "xorriso", "mformat");
-  const cfgText = grubCfg(cmdline);
-  const hash = hashInputs([cfg.ELF], cfgText);
-  const name = cmdline === "" ? "default" : hash.slice(0, 16);
-  const iso = cmdline === "" ? cfg.ISO : path.join(cfg.ISO_DIR, `${name}.iso`);
+  const cfgText = grubCfg(cmdline, modules);
+  const hash = hashInputs([cfg.ELF, ...modules.map((m) => m.file)], cfgText);
+  const isDefault = cmdline === "" && modules.length === 0;
+  const name = isDefault ? "default" : hash.slice(0, 16);
+  const iso = isDefault ? cfg.ISO : path.join(cfg.ISO_DIR, `${name}.iso`);
   if (isFresh(`iso-${name}`, hash, [iso])) return { iso, built: false };
   const root = path.join(cfg.ISO_DIR, `${name}.root`);
   fs.rmSync(root, { recursive: true, force: true });
   fs.mkdirSync(path.join(root, "boot", "grub"), { recursive: true });
   fs.copyFileSync(cfg.ELF, path.join(root, "boot", "tsvisor.elf"));
   fs.writeFileSync(path.join(root, "boot", "grub", "grub.cfg"), cfgText);
+  if (modules.length) fs.mkdirSync(path.join(root, "boot", "modules"));
+  for (const m of modules) fs.copyFileSync(m.file, path.join(root, "boot", "modules", m.name));
   fs.mkdirSync(path.dirname(iso), { recursive: true });
   run("grub-mkrescue", ["-o", iso, root], "grub-mkrescue");
   writeStamp(`iso-${name}`, hash);

@@ -16,8 +16,12 @@ export interface RunOptions {
   log?: string;
 }
 
-// Guests this build can run; test guests arrive with the VMX backend.
-export const GUESTS = ["none"] as const;
+import { testGuestNames } from "../build/guests.js";
+
+// Guests this build can run: none (the hypervisor's own report) or a test guest.
+export function knownGuests(): string[] {
+  return ["none", ...testGuestNames().map((n) => `test:${n}`)];
+}
 
 export const RUN_EXIT: Record<Verdict | "usage" | "nohost", number> = {
   success: 0, failure: 1, panic: 1, stopped: 4, timeout: 3, aborted: 130, usage: 2, nohost: 4,
@@ -38,8 +42,8 @@ export function resolveHost(requested: string): HostName | string {
 }
 
 export async function runCommand(o: RunOptions): Promise<number> {
-  if (!(GUESTS as readonly string[]).includes(o.guest)) {
-    return usage(`unknown guest '${o.guest}'; available: ${GUESTS.join(", ")}`);
+  if (!knownGuests().includes(o.guest)) {
+    return usage(`unknown guest '${o.guest}'; available: ${knownGuests().join(", ")}`);
   }
   const host = resolveHost(o.host);
   if (!(HOSTS as readonly string[]).includes(host)) {
@@ -47,7 +51,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     return o.host === "auto" ? RUN_EXIT.nohost : RUN_EXIT.usage;
   }
   requireTools(host === "bochs" ? "bochs" : "qemu", ...(host === "bochs" ? (["script"] as const) : []));
-  const { iso } = await build({ cmdline: o.cmdline });
+  const { iso } = await build({ cmdline: o.cmdline, guest: o.guest });
   const launch = launchFor(host as HostName, iso, o.cpu);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")})\n`);
 

@@ -1,0 +1,70 @@
+/*
+ * The hypervisor's descriptor tables beyond the boot GDT: a 64-bit TSS (VM
+ * entry requires a non-null host TR, Intel SDM Vol. 3C §26.2.3) and the IDT:
+ * 32 interrupt gates for CPU exceptions, all leading to a panic report.
+ * Interrupts stay disabled in the hypervisor (IF=0), so no other vector is
+ * ever delivered to it.
+ */
+#include <stdint.h>
+#include "native.h"
+
+struct idt_gate {                 /* SDM Vol. 3A §6.14.1, Figure 6-8 */
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t reserved;
+} __attribute__((packed));
+
+struct idt_pointer {
+    uint16_t limit;
+    uint64_t base;
+} __attribute__((packed));
+
+#define KERNEL_CS 0x08            /* boot/entry32.S GDT */
+#define GATE_INTERRUPT_PRESENT 0x8E /* P=1, DPL=0, type 0xE (64-bit interrupt gate) */
+
+extern const uint64_t exception_stub_table[32];
+static struct idt_gate idt[32] __attribute__((aligned(16)));
+
+/* 64-bit TSS (SDM Vol. 3A §8.7, Figure 8-11): only its presence matters. */
+static struct {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __attribute__((packed, aligned(16))) tss = { .iomap_base = 104 /* no I/O bitmap */ };
+
+extern uint64_t gdt64[];
+#define TSS_SELECTOR 0x18         /* boot/entry32.S reserves GDT slots 3-4 for it */
+#define TSS_AVAILABLE_64 0x89     /* P=1, DPL=0, type 9 (available 64-bit TSS) */
+
+static void tss_install(void) {
+    uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+    /* System-segment descriptor, 16 bytes (SDM Vol. 3A §8.2.3, Figure 8-4). */
+    gdt64[3] = (limit & 0xFFFF) | ((base & 0xFFFFFF) << 16) | ((uint64_t)TSS_AVAILABLE_64 << 40) |
+               (((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+    gdt64[4] = base >> 32;
+    __asm__ volatile("ltr %w0" : : "r"((uint16_t)TSS_SELECTOR));
+}
+
+void idt_install(void) {
+    tss_install();
+    for (int v = 0; v < 32; v++) {
+        uint64_t a = exception_stub_table[v];
+        idt[v].offset_low = (uint16_t)a;
+        idt[v].selector = KERNEL_CS;
+        idt[v].ist = 0;
+        idt[v].type_attr = GATE_INTERRUPT_PRESENT;
+        idt[v].offset_mid = (uint16_t)(a >> 16);
+        idt[v].offset_high = (uint32_t)(a >> 32);
+        idt[v].reserved = 0;
+    }
+    struct idt_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(p));
+}

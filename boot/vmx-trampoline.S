@@ -1,0 +1,103 @@
+/*
+ * VM entry and exit for VMX (Intel SDM Vol. 3C §26 "VM Entries", §27 "VM Exits").
+ *
+ *   uint32_t vmx_enter(uint64_t *frame, uint32_t resume)
+ *
+ * Saves the host's callee-saved registers, records the stack pointer as
+ * HOST_RSP, loads the guest's general-purpose registers from `frame` (the
+ * core's exit frame in linear memory: RAX, RCX, RDX, RBX, -, RBP, RSI, RDI,
+ * R8-R15, 8 bytes each) and executes VMLAUNCH or VMRESUME.
+ * On a VM exit the processor jumps to vmx_exit_stub (HOST_RIP) with RSP =
+ * HOST_RSP: the stub stores the guest registers back into the frame and
+ * returns 0 from vmx_enter. If the entry instruction itself fails, it returns
+ * 1 (VMfailInvalid, CF=1) or 2 (VMfailValid, ZF=1; see VM_INSTRUCTION_ERROR).
+ * Guest RSP, RIP and RFLAGS live in the VMCS, not in the frame.
+ */
+    .intel_syntax noprefix
+    .code64
+    .section .text
+
+#define HOST_RSP 0x6C14           /* SDM Vol. 3D Appendix B.4.4 */
+#define HOST_RIP 0x6C16
+
+    .global vmx_enter
+vmx_enter:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rip + vmx_frame], rdi
+    mov eax, HOST_RSP
+    vmwrite rax, rsp
+    jbe 3f
+    mov eax, HOST_RIP
+    lea rdx, [rip + vmx_exit_stub]
+    vmwrite rax, rdx
+    jbe 3f
+    test esi, esi                 /* flags survive the MOVs below */
+    mov rax, [rdi + 0]
+    mov rcx, [rdi + 8]
+    mov rdx, [rdi + 16]
+    mov rbx, [rdi + 24]
+    mov rbp, [rdi + 40]
+    mov rsi, [rdi + 48]
+    mov r8,  [rdi + 64]
+    mov r9,  [rdi + 72]
+    mov r10, [rdi + 80]
+    mov r11, [rdi + 88]
+    mov r12, [rdi + 96]
+    mov r13, [rdi + 104]
+    mov r14, [rdi + 112]
+    mov r15, [rdi + 120]
+    mov rdi, [rdi + 56]
+    jnz 1f
+    vmlaunch
+    jmp 3f
+1:  vmresume
+3:  /* The entry failed: CF=1 VMfailInvalid, ZF=1 VMfailValid. */
+    mov eax, 1
+    jc 4f
+    mov eax, 2
+4:  pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+    .global vmx_exit_stub
+vmx_exit_stub:
+    push rdi
+    mov rdi, [rip + vmx_frame]
+    mov [rdi + 0], rax
+    mov [rdi + 8], rcx
+    mov [rdi + 16], rdx
+    mov [rdi + 24], rbx
+    mov [rdi + 40], rbp
+    mov [rdi + 48], rsi
+    mov [rdi + 64], r8
+    mov [rdi + 72], r9
+    mov [rdi + 80], r10
+    mov [rdi + 88], r11
+    mov [rdi + 96], r12
+    mov [rdi + 104], r13
+    mov [rdi + 112], r14
+    mov [rdi + 120], r15
+    pop rax
+    mov [rdi + 56], rax
+    xor eax, eax
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret
+
+    .section .bss
+    .balign 8
+vmx_frame:
+    .skip 8

@@ -1,0 +1,37 @@
+// Exits that end the VM: a triple fault (the guest's shutdown), a
+// guest-physical access outside RAM that no device claims, and anything
+// tsvisor does not handle. The VM stops with the facts; the hypervisor
+// itself carries on and reports.
+import { Vcpu } from "../vm/vcpu";
+import { ExitInfo, Action } from "../vm/exit";
+import { StopReason } from "../vm/vm";
+import { currentVm } from "../vm/current";
+
+export function handleTripleFault(vcpu: Vcpu, exit: ExitInfo): Action {
+  currentVm().stop(StopReason.TripleFault);
+  return Action.Stop;
+}
+
+// EPT violation / NPT fault. RAM is fully mapped, so any fault is outside
+// it; with no MMIO device yet, nothing claims it.
+export function handleNestedPageFault(vcpu: Vcpu, exit: ExitInfo): Action {
+  currentVm().stop(StopReason.BadAccess, 0, exit.gpa);
+  return Action.Stop;
+}
+
+export function handleUnhandled(vcpu: Vcpu, exit: ExitInfo): Action {
+  currentVm().stop(StopReason.Unhandled, 0, exit.raw);
+  return Action.Stop;
+}
+
+// A host interrupt arrived while the guest ran: the hypervisor keeps all
+// physical interrupt sources masked, so there is nothing to service.
+export function handleExternalInterrupt(vcpu: Vcpu, exit: ExitInfo): Action {
+  return Action.Resume;
+}
+
+// INVD/WBINVD: caches are coherent for the guest's purposes; skip them.
+export function handleCacheFlush(vcpu: Vcpu, exit: ExitInfo): Action {
+  vcpu.advance(exit.instructionLength);
+  return Action.Resume;
+}

@@ -1,0 +1,58 @@
+// The port-I/O bus: devices claim port ranges; an access goes to the one
+// device whose range holds the port, with the offset into its range.
+// Registration refuses overlaps. Unclaimed reads return all-ones (as an
+// ISA bus with nothing on it does) and unclaimed writes are dropped; both
+// are counted.
+export abstract class PortDevice {
+  abstract name(): string;
+  abstract read(offset: u32, size: u32): u32;
+  abstract write(offset: u32, size: u32, value: u32): void;
+}
+
+export class PortBus {
+  private bases: StaticArray<u32> = new StaticArray<u32>(32);
+  private ends: StaticArray<u32> = new StaticArray<u32>(32);
+  private devices: StaticArray<PortDevice | null> = new StaticArray<PortDevice | null>(32);
+  private count: i32 = 0;
+  unclaimedReads: u64 = 0;
+  unclaimedWrites: u64 = 0;
+
+  // False if [base, base + len) overlaps a registered range or the bus is full.
+  register(base: u32, len: u32, device: PortDevice): bool {
+    const end = base + len;
+    if (len == 0 || end > 0x10000 || this.count == this.bases.length) return false;
+    for (let i = 0; i < this.count; i++) {
+      if (base < this.ends[i] && this.bases[i] < end) return false;
+    }
+    this.bases[this.count] = base;
+    this.ends[this.count] = end;
+    this.devices[this.count] = device;
+    this.count++;
+    return true;
+  }
+
+  private find(port: u32): i32 {
+    for (let i = 0; i < this.count; i++) {
+      if (port >= this.bases[i] && port < this.ends[i]) return i;
+    }
+    return -1;
+  }
+
+  read(port: u32, size: u32): u32 {
+    const i = this.find(port);
+    if (i < 0) {
+      this.unclaimedReads++;
+      return size == 1 ? 0xff : size == 2 ? 0xffff : 0xffffffff;
+    }
+    return this.devices[i]!.read(port - this.bases[i], size);
+  }
+
+  write(port: u32, size: u32, value: u32): void {
+    const i = this.find(port);
+    if (i < 0) {
+      this.unclaimedWrites++;
+      return;
+    }
+    this.devices[i]!.write(port - this.bases[i], size, value);
+  }
+}

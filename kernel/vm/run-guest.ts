@@ -1,0 +1,74 @@
+// Build a VM around a boot module and run it to the end:
+//   guest RAM (host frames after the core's memory) → EPT → VMXON → VMCS →
+//   devices on the port bus → load the image → run → report and statistics.
+import { Mb2Info } from "../boot/multiboot2";
+import { isUsable } from "../boot/memory-map";
+import { VmxCaps } from "../virt/vmx-caps";
+import { enableVmx } from "../vmx/vmx-enable";
+import { setupControls, setupHostState, setupGuestRealMode } from "../vmx/vmcs-setup";
+import { VmxVcpu } from "../vmx/vmx-vcpu";
+import { buildEpt, PAGE_2M } from "../mm/ept";
+import { GuestMemory } from "./guest-memory";
+import { Vm } from "./vm";
+import { setCurrentVm } from "./current";
+import { loadFlatImage, FLAT_LOAD_ADDRESS } from "./guest-loader";
+import { reportStop } from "./stop-report";
+import { printExitTable } from "./stats";
+import { Uart16550 } from "../../drivers/uart16550";
+import { DebugExit, DEBUG_EXIT_PORT } from "../../drivers/debug-exit";
+import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
+
+export const GUEST_RAM_BYTES: u64 = 16 << 20;
+const COM1: u32 = 0x3f8;
+
+// Run the module as a guest; true if it ended with status 0.
+export function runGuest(info: Mb2Info, vmx: VmxCaps, linearEnd: u64): bool {
+  begin("guest: ");
+  putBytes(info.moduleName, info.moduleNameLen);
+  puts(", ");
+  putSize(<u64>(info.moduleEnd - info.moduleStart));
+  puts(" image");
+  endl();
+  // Guest RAM: the first 2 MiB-aligned host frames after the core's memory.
+  const hostBase = (linearEnd + PAGE_2M - 1) & ~(PAGE_2M - 1);
+  if (!isUsable(info, hostBase, GUEST_RAM_BYTES)) {
+    begin("guest RAM: ");
+    putSize(GUEST_RAM_BYTES);
+    puts(" at ");
+    putHex(hostBase);
+    puts(" is not usable RAM; the machine needs more memory");
+    endl();
+    return false;
+  }
+  if (!vmx.ept || !vmx.unrestrictedGuest) {
+    line("VMX: tsvisor needs EPT and unrestricted guest to run a real-mode guest");
+    return false;
+  }
+  if (!enableVmx(vmx)) return false;
+
+  const mem = new GuestMemory(hostBase, GUEST_RAM_BYTES);
+  const vm = new Vm(mem);
+  setCurrentVm(vm);
+  const ept = buildEpt(hostBase, GUEST_RAM_BYTES);
+  const vcpu = new VmxVcpu();
+  if (!vcpu.create(vmx.revision)) return false;
+  setupControls(ept.eptp());
+  setupHostState();
+  setupGuestRealMode(FLAT_LOAD_ADDRESS, FLAT_LOAD_ADDRESS);
+  vm.ports.register(COM1, 8, new Uart16550());
+  vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
+  if (!loadFlatImage(mem, info.moduleStart, info.moduleEnd)) return false;
+
+  begin("VM: ");
+  putSize(GUEST_RAM_BYTES);
+  puts(" RAM at host ");
+  putHex(hostBase);
+  puts(", EPT pointer ");
+  putHex(ept.eptp());
+  puts(", entry 0000:7c00 (real mode, unrestricted guest)");
+  endl();
+  vcpu.run(vm);
+  const ok = reportStop(vm, vcpu);
+  printExitTable();
+  return ok;
+}

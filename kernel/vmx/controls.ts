@@ -1,0 +1,39 @@
+// VM-execution, VM-exit and VM-entry controls: what tsvisor wants, adjusted
+// to what the CPU allows (Intel SDM Vol. 3D Appendix A.3-A.5). Each
+// capability MSR holds the allowed-0 settings in bits 31:0 (a 1 there: the
+// control must be 1) and the allowed-1 settings in bits 63:32 (a 0 there:
+// the control must be 0).
+
+// Pin-based controls (SDM Vol. 3C §25.6.1, Table 25-5).
+export const PIN_EXTERNAL_INTERRUPT_EXITING: u32 = 1 << 0; // host interrupts exit, never reach the guest
+export const PIN_NMI_EXITING: u32 = 1 << 3;
+// Primary processor-based controls (§25.6.2, Table 25-6).
+export const PROC_HLT_EXITING: u32 = 1 << 7; // the vCPU sleeps in the hypervisor
+export const PROC_UNCONDITIONAL_IO_EXITING: u32 = 1 << 24; // every IN/OUT goes to the port bus
+export const PROC_ACTIVATE_SECONDARY: u32 = 1 << 31;
+// Secondary processor-based controls (Table 25-7).
+export const PROC2_ENABLE_EPT: u32 = 1 << 1;
+export const PROC2_ENABLE_VPID: u32 = 1 << 5;
+export const PROC2_UNRESTRICTED_GUEST: u32 = 1 << 7; // real mode and unpaged protected mode run natively
+// VM-exit controls (§25.7.1, Table 25-13).
+export const EXIT_HOST_ADDRESS_SPACE_SIZE: u32 = 1 << 9; // return to a 64-bit host
+export const EXIT_SAVE_IA32_EFER: u32 = 1 << 20;
+export const EXIT_LOAD_IA32_EFER: u32 = 1 << 21;
+// VM-entry controls (§25.8.1, Table 25-15).
+export const ENTRY_IA32E_MODE_GUEST: u32 = 1 << 9;
+export const ENTRY_LOAD_IA32_EFER: u32 = 1 << 15;
+
+export class Adjusted {
+  value: u32 = 0;
+  missing: u32 = 0; // wanted bits the CPU cannot set
+}
+
+// `wanted` with every must-be-1 bit set and every must-be-0 bit cleared.
+export function adjustControls(wanted: u32, capability: u64): Adjusted {
+  const allowed0 = <u32>capability; // must be 1
+  const allowed1 = <u32>(capability >> 32); // may be 1
+  const r = new Adjusted();
+  r.value = (wanted | allowed0) & allowed1;
+  r.missing = wanted & ~allowed1;
+  return r;
+}

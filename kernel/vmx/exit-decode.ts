@@ -1,0 +1,71 @@
+// VMX basic exit reasons (Intel SDM Vol. 3D Appendix C) into the neutral
+// exit kinds, with the fields each kind's handler needs.
+import { vmread } from "../hal/imports";
+import * as F from "./vmcs-fields";
+import { ExitInfo, ExitKind } from "../vm/exit";
+import { io } from "../exits/io";
+
+export const VMX_EXIT_EXCEPTION_NMI: u32 = 0;
+export const VMX_EXIT_EXTERNAL_INTERRUPT: u32 = 1;
+export const VMX_EXIT_TRIPLE_FAULT: u32 = 2;
+export const VMX_EXIT_INTERRUPT_WINDOW: u32 = 7;
+export const VMX_EXIT_CPUID: u32 = 10;
+export const VMX_EXIT_HLT: u32 = 12;
+export const VMX_EXIT_INVD: u32 = 13;
+export const VMX_EXIT_VMCALL: u32 = 18;
+export const VMX_EXIT_CR_ACCESS: u32 = 28;
+export const VMX_EXIT_IO: u32 = 30;
+export const VMX_EXIT_RDMSR: u32 = 31;
+export const VMX_EXIT_WRMSR: u32 = 32;
+export const VMX_EXIT_INVALID_GUEST_STATE: u32 = 33;
+export const VMX_EXIT_MSR_LOADING: u32 = 34;
+export const VMX_EXIT_MACHINE_CHECK: u32 = 41;
+export const VMX_EXIT_EPT_VIOLATION: u32 = 48;
+export const VMX_EXIT_EPT_MISCONFIG: u32 = 49;
+export const VMX_EXIT_WBINVD: u32 = 54;
+export const VMX_EXIT_XSETBV: u32 = 55;
+const EXIT_REASON_ENTRY_FAILURE: u32 = <u32>1 << 31;
+
+export function kindOfVmxReason(basic: u32): ExitKind {
+  switch (basic) {
+    case VMX_EXIT_EXCEPTION_NMI: return ExitKind.Exception;
+    case VMX_EXIT_EXTERNAL_INTERRUPT: return ExitKind.ExternalInterrupt;
+    case VMX_EXIT_TRIPLE_FAULT: return ExitKind.TripleFault;
+    case VMX_EXIT_INTERRUPT_WINDOW: return ExitKind.InterruptWindow;
+    case VMX_EXIT_CPUID: return ExitKind.Cpuid;
+    case VMX_EXIT_HLT: return ExitKind.Hlt;
+    case VMX_EXIT_VMCALL: return ExitKind.Hypercall;
+    case VMX_EXIT_CR_ACCESS: return ExitKind.CrAccess;
+    case VMX_EXIT_IO: return ExitKind.Io;
+    case VMX_EXIT_RDMSR: return ExitKind.MsrRead;
+    case VMX_EXIT_WRMSR: return ExitKind.MsrWrite;
+    case VMX_EXIT_EPT_VIOLATION: return ExitKind.NestedPageFault;
+    case VMX_EXIT_XSETBV: return ExitKind.Xsetbv;
+    case VMX_EXIT_INVD:
+    case VMX_EXIT_WBINVD: return ExitKind.CacheFlush;
+    case VMX_EXIT_INVALID_GUEST_STATE:
+    case VMX_EXIT_MSR_LOADING:
+    case VMX_EXIT_MACHINE_CHECK: return ExitKind.EntryFailure;
+  }
+  return ExitKind.Unhandled;
+}
+
+// I/O exit qualification (SDM Vol. 3C §28.2.1, Table 28-5).
+export function decodeIoQualification(q: u64): void {
+  io.size = <u32>(q & 7) + 1;
+  io.isIn = (q & (1 << 3)) != 0;
+  io.isString = (q & (1 << 4)) != 0;
+  io.isRep = (q & (1 << 5)) != 0;
+  io.port = <u32>(q >> 16) & 0xffff;
+}
+
+export function decodeVmxExit(exit: ExitInfo): void {
+  const reason = <u32>vmread(F.VM_EXIT_REASON);
+  const basic = reason & 0xffff;
+  exit.raw = basic;
+  exit.kind = (reason & EXIT_REASON_ENTRY_FAILURE) != 0 ? ExitKind.EntryFailure : kindOfVmxReason(basic);
+  exit.qualification = vmread(F.EXIT_QUALIFICATION);
+  exit.instructionLength = <u32>vmread(F.VM_EXIT_INSTRUCTION_LEN);
+  exit.gpa = exit.kind == ExitKind.NestedPageFault ? vmread(F.GUEST_PHYSICAL_ADDRESS) : 0;
+  if (exit.kind == ExitKind.Io) decodeIoQualification(exit.qualification);
+}
