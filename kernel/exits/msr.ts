@@ -50,8 +50,18 @@ export function writeVirtualMsr(msr: u32, value: u64, tsc: u64): bool {
   return true;
 }
 
+// IA32_EFER lives in the vCPU's state (VMCS / VMCB), not in the shadow table.
+const IA32_EFER: u32 = 0xc0000080;
+// Writable EFER bits: SCE (0), LME (8), NXE (11); LMA (10) is the CPU's
+// own and reserved bits #GP (SDM Vol. 3A §2.2.1, Table 2-1).
+const EFER_WRITABLE: u64 = (1 << 0) | (1 << 8) | (1 << 11);
+const EFER_LMA: u64 = 1 << 10;
+
 export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
-  if (!readVirtualMsr(<u32>vcpu.gpr(RCX), rdtsc())) {
+  const msr = <u32>vcpu.gpr(RCX);
+  if (msr == IA32_EFER) {
+    msrValue = vcpu.efer();
+  } else if (!readVirtualMsr(msr, rdtsc())) {
     vcpu.injectException(VECTOR_GP, 0, true);
     return Action.Resume;
   }
@@ -63,7 +73,14 @@ export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
 
 export function handleMsrWrite(vcpu: Vcpu, exit: ExitInfo): Action {
   const value = (vcpu.gpr(RDX) << 32) | (vcpu.gpr(RAX) & 0xffffffff);
-  if (!writeVirtualMsr(<u32>vcpu.gpr(RCX), value, rdtsc())) {
+  const msr = <u32>vcpu.gpr(RCX);
+  if (msr == IA32_EFER) {
+    if ((value & ~(EFER_WRITABLE | EFER_LMA)) != 0) {
+      vcpu.injectException(VECTOR_GP, 0, true);
+      return Action.Resume;
+    }
+    vcpu.setEfer((value & EFER_WRITABLE) | (vcpu.efer() & EFER_LMA));
+  } else if (!writeVirtualMsr(msr, value, rdtsc())) {
     vcpu.injectException(VECTOR_GP, 0, true);
     return Action.Resume;
   }

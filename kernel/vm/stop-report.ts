@@ -53,6 +53,7 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     puts(" at rip ");
     putHex(vcpu.rip());
     endl();
+    line("the hypervisor is still running");
     return false;
   }
   if (r == StopReason.TripleFault) puts("triple fault (the guest shut down after a fault it could not handle)");

@@ -34,6 +34,7 @@ export abstract class Vcpu {
   abstract cr3(): u64;
   abstract cr4(): u64;
   abstract efer(): u64;
+  abstract setEfer(v: u64): void;
   // Deliver a hardware exception to the guest on the next entry.
   abstract injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void;
 

@@ -47,6 +47,10 @@ export class VmxVcpu extends Vcpu {
   cr3(): u64 { return vmread(F.GUEST_CR3); }
   cr4(): u64 { return vmread(F.GUEST_CR4); }
   efer(): u64 { return vmread(F.GUEST_IA32_EFER); }
+  // With "load IA32_EFER" on entry the CPU takes EFER from here; LMA and the
+  // "IA-32e mode guest" entry control follow CR0.PG on their own (SDM Vol. 3C
+  // §28.3.1: VM exits store EFER.LMA into that control).
+  setEfer(v: u64): void { vmwrite(F.GUEST_IA32_EFER, v); }
 
   injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void {
     // No error code is delivered in real mode (SDM Vol. 3C §26.2.1.3).

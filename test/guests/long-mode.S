@@ -1,0 +1,112 @@
+/* long-mode: real mode → 32-bit protected mode → 64-bit long mode, as an OS
+ * loader does: PAE page tables identity-mapping 2 MiB, EFER.LME by WRMSR
+ * (virtualized), CR0.PG, a far jump to a 64-bit code segment. In long mode
+ * it checks EFER.LMA (RDMSR) and CPUID, prints, and exits with status 0. */
+#include "guest.inc"
+#define PML4 0x10000
+#define PDPT 0x11000
+#define PD   0x12000
+    .text
+    .global _start
+_start:
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov es, ax
+    PRINT "real mode: building page tables"
+    /* Zero three pages at 0x10000 (ES = 0x1000), then link them. */
+    mov ax, 0x1000
+    mov es, ax
+    xor di, di
+    xor eax, eax
+    mov cx, 3 * 4096 / 4
+    rep stosd
+    mov dword ptr es:[0x0000], PDPT | 3
+    mov dword ptr es:[0x1000], PD | 3
+    mov dword ptr es:[0x2000], 0x83        /* 2 MiB page at 0, present, writable */
+    xor ax, ax
+    mov es, ax
+    lgdt [gdt_descriptor]
+    mov eax, cr4
+    or eax, 1 << 5                          /* PAE */
+    mov cr4, eax
+    mov eax, PML4
+    mov cr3, eax
+    mov ecx, 0xc0000080                     /* IA32_EFER */
+    rdmsr
+    or eax, 1 << 8                          /* LME */
+    wrmsr
+    mov eax, cr0
+    or eax, (1 << 31) | 1                   /* PG | PE */
+    mov cr0, eax
+    ljmp 0x08, offset lm64
+
+    .code64
+lm64:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    lea rsi, [rip + msg_long]
+    call puts64
+    mov ecx, 0xc0000080
+    rdmsr
+    test eax, 1 << 10                       /* LMA */
+    jz lma_bad
+    lea rsi, [rip + msg_lma]
+    call puts64
+    mov eax, 0x40000000
+    cpuid
+    cmp ebx, 0x69767374
+    jne cpuid_bad
+    lea rsi, [rip + msg_cpuid]
+    call puts64
+    lea rsi, [rip + msg_pass]
+    call puts64
+    mov al, 0
+    out EXIT_PORT, al
+lma_bad:
+    lea rsi, [rip + msg_lma_bad]
+    call puts64
+    jmp fail64
+cpuid_bad:
+    lea rsi, [rip + msg_cpuid_bad]
+    call puts64
+fail64:
+    lea rsi, [rip + msg_fail]
+    call puts64
+    mov al, 1
+    out EXIT_PORT, al
+
+puts64:
+    lodsb
+    test al, al
+    jz 2f
+    mov ah, al
+    mov dx, COM1_LSR
+1:  in al, dx
+    test al, 0x20
+    jz 1b
+    mov al, ah
+    mov dx, COM1
+    out dx, al
+    jmp puts64
+2:  ret
+    .code16
+
+    .section .rodata
+    .balign 8
+gdt:
+    .quad 0
+    .quad 0x00af9a000000ffff   /* 0x08: 64-bit code (L=1) */
+    .quad 0x00cf92000000ffff   /* 0x10: data */
+gdt_descriptor:
+    .word gdt_descriptor - gdt - 1
+    .long gdt
+msg_long:      .asciz "long mode: running 64-bit code\n"
+msg_lma:       .asciz "check: EFER.LMA set: ok\n"
+msg_cpuid:     .asciz "check: CPUID in long mode sees tsvisor: ok\n"
+msg_pass:      .asciz "verdict: PASS\n"
+msg_lma_bad:   .asciz "check: EFER.LMA clear: WRONG\n"
+msg_cpuid_bad: .asciz "check: CPUID in long mode: WRONG\n"
+msg_fail:      .asciz "verdict: FAIL\n"

@@ -1,0 +1,78 @@
+/* msr: virtualized MSRs and #GP for an unknown one.
+ *   RDMSR IA32_PAT (0x277) gives the power-on PAT; WRMSR then RDMSR round-trips;
+ *   RDMSR IA32_APIC_BASE (0x1b) gives 0xfee00900;
+ *   RDMSR of 0xc0de raises #GP in the guest (delivered through the IVT). */
+#include "guest.inc"
+    .text
+    .global _start
+_start:
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov word ptr [13 * 4], offset gp_handler   /* IVT vector 13 (#GP) */
+    mov word ptr [13 * 4 + 2], 0
+
+    mov ecx, 0x277
+    rdmsr
+    cmp eax, 0x00070406
+    jne pat_bad
+    cmp edx, 0x00070406
+    jne pat_bad
+    PRINT "check: IA32_PAT reads its power-on value: ok"
+    jmp pat_write
+pat_bad:
+    PRINT "check: IA32_PAT power-on value: WRONG"
+    mov byte ptr [failed], 1
+pat_write:
+    mov ecx, 0x277
+    mov eax, 0x00070105
+    mov edx, 0x00010406
+    wrmsr
+    xor eax, eax
+    xor edx, edx
+    rdmsr
+    cmp eax, 0x00070105
+    jne rt_bad
+    cmp edx, 0x00010406
+    jne rt_bad
+    PRINT "check: IA32_PAT write then read round-trips: ok"
+    jmp apic
+rt_bad:
+    PRINT "check: IA32_PAT round trip: WRONG"
+    mov byte ptr [failed], 1
+apic:
+    mov ecx, 0x1b
+    rdmsr
+    cmp eax, 0xfee00900
+    jne apic_bad
+    PRINT "check: IA32_APIC_BASE is 0xfee00900: ok"
+    jmp unknown
+apic_bad:
+    PRINT "check: IA32_APIC_BASE: WRONG"
+    mov byte ptr [failed], 1
+unknown:
+    mov byte ptr [gp_seen], 0
+    mov ecx, 0xc0de
+    rdmsr                   /* 0F 32: the #GP handler skips these 2 bytes */
+    cmp byte ptr [gp_seen], 1
+    jne gp_bad
+    PRINT "check: RDMSR of unknown MSR 0xc0de raised #GP: ok"
+    jmp done
+gp_bad:
+    PRINT "check: RDMSR of unknown MSR did not raise #GP: WRONG"
+    mov byte ptr [failed], 1
+done:
+    VERDICT
+
+/* #GP in real mode: no error code is pushed; IP points at the RDMSR. */
+gp_handler:
+    push bp
+    mov bp, sp
+    add word ptr [bp + 2], 2
+    mov byte ptr [gp_seen], 1
+    pop bp
+    iret
+
+    .data
+gp_seen: .byte 0
