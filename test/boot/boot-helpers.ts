@@ -9,13 +9,17 @@ import type { HostName } from "../../tools/run/hosts.js";
 export const VERSION = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../../package.json"), "utf8")).version;
 
 export interface Boot extends SessionResult {
-  lines: string[]; // hypervisor lines without the "tsvisor: " prefix
+  lines: string[];      // hypervisor lines without the "tsvisor: " prefix
+  guestLines: string[]; // the guest's console lines without the "guest: " prefix
 }
 
-export async function bootOn(host: HostName, opts: { cmdline?: string; cpu?: string; timeoutMs?: number } = {}): Promise<Boot> {
+export interface BootOptions { cmdline?: string; guest?: string; cpu?: string; timeoutMs?: number }
+
+export async function bootOn(host: HostName, opts: BootOptions = {}): Promise<Boot> {
   // The global setup built every ISO the boot tests use; this only finds it.
-  const { iso } = await build({ cmdline: opts.cmdline ?? "", quiet: true });
+  const { iso } = await build({ cmdline: opts.cmdline ?? "", guest: opts.guest, quiet: true });
   const r = await runSession(launchFor(host, iso, opts.cpu), { timeoutMs: opts.timeoutMs ?? 90_000 });
   const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
-  return { ...r, lines };
+  const guestLines = r.output.split("\n").filter((l) => l.startsWith("guest: ")).map((l) => l.slice(7));
+  return { ...r, lines, guestLines };
 }

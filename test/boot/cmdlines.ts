@@ -1,7 +1,13 @@
-// Hypervisor command lines the boot tests boot with (each is its own ISO).
+// What the boot tests boot with (each is its own ISO, built by the global setup).
 export const SELFTEST_TRAPS = ["trap-oob", "trap-unreachable", "trap-stack", "abort"] as const;
 export const BOOT_TEST_CMDLINES = [
   ...SELFTEST_TRAPS.map((k) => `selftest=${k}`),
   "selftest=cpu-exception",
   "selftest=no-such-test",
 ];
+
+// Test guests that end with verdict PASS and status 0.
+export const PASSING_GUESTS = ["hello", "cpuid", "msr", "vmcall", "long-mode"] as const;
+// Test guests that misbehave: the VM stops, the hypervisor reports and stays up.
+export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault"] as const;
+export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS].map((g) => `test:${g}`);

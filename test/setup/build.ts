@@ -2,7 +2,7 @@
 // race on build/: the core's wasm always, and for the boot tests the ISOs
 // they boot (the default one and one per selftest command line).
 import { build } from "../../tools/build/pipeline.js";
-import { BOOT_TEST_CMDLINES } from "../boot/cmdlines.js";
+import { BOOT_TEST_CMDLINES, BOOT_TEST_GUESTS } from "../boot/cmdlines.js";
 
 export default async function setup({ provide }: { provide?: unknown }): Promise<void> {
   void provide;
@@ -11,4 +11,5 @@ export default async function setup({ provide }: { provide?: unknown }): Promise
   await build({ wasmOnly: unitOnly });
   if (unitOnly) return;
   for (const cmdline of BOOT_TEST_CMDLINES) await build({ cmdline, quiet: true });
+  for (const guest of BOOT_TEST_GUESTS) await build({ guest, quiet: true });
 }

@@ -1,0 +1,91 @@
+// Every test guest under VT-x on Bochs: what the guest printed through the
+// emulated UART, how the VM stopped, and the exit table.
+import { describe, expect, it } from "vitest";
+import { bootOn } from "./boot-helpers.js";
+import { PASSING_GUESTS } from "./cmdlines.js";
+
+// What each passing guest must have checked (its "check:" lines), beyond its verdict.
+const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
+  hello: ["hello from a real-mode guest"],
+  cpuid: [
+    "check: hypervisor signature tsvisorTSVI: ok",
+    "check: leaf 1 hypervisor bit set, VMX hidden: ok",
+    "check: SVM hidden: ok",
+  ],
+  msr: [
+    "check: IA32_PAT reads its power-on value: ok",
+    "check: IA32_PAT write then read round-trips: ok",
+    "check: IA32_APIC_BASE is 0xfee00900: ok",
+    "check: RDMSR of unknown MSR 0xc0de raised #GP: ok",
+  ],
+  vmcall: [
+    "written by the CONSOLE_WRITE hypercall",
+    "check: CONSOLE_WRITE returned the length: ok",
+    "check: CONSOLE_WRITE outside guest RAM refused: ok",
+    "check: EXIT_COUNT reports port I/O exits: ok",
+    "check: unknown hypercall returns -1: ok",
+  ],
+  "long-mode": [
+    "real mode: building page tables",
+    "long mode: running 64-bit code",
+    "check: EFER.LMA set: ok",
+    "check: CPUID in long mode sees tsvisor: ok",
+  ],
+};
+
+// One exit-table row: "  <reason>  <count>  <total>  <mean>".
+function exitRow(lines: string[], reason: string): number[] | null {
+  const row = lines.find((l) => l.startsWith(`  ${reason} `));
+  return row ? row.trim().slice(reason.length).trim().split(/\s+/).map(Number) : null;
+}
+
+describe("VMX test guests on Bochs (corei7_skylake_x)", () => {
+  it.each(PASSING_GUESTS)("%s: every check passes and the VM powers off with status 0", async (guest) => {
+    const r = await bootOn("bochs", { guest: `test:${guest}` });
+    expect(r.lines).toContain("VMX: on (VMXON succeeded)");
+    expect(r.guestLines).toEqual([...CHECKS[guest], "verdict: PASS"]);
+    expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
+    // The guest printed through the UART: every byte was a port I/O exit.
+    const io = exitRow(r.lines, "port I/O");
+    expect(io).not.toBeNull();
+    expect(io![0]).toBeGreaterThan(r.guestLines.join("\n").length);
+    expect(io![2]).toBe(Math.floor(io![1] / io![0])); // mean = total / count
+    expect(r.verdict).toBe("success");
+  });
+
+  it("cpuid: the exit table counts exactly the three CPUID instructions", async () => {
+    const r = await bootOn("bochs", { guest: "test:cpuid" });
+    expect(exitRow(r.lines, "CPUID")?.[0]).toBe(3);
+  });
+
+  it("hlt: halting with interrupts disabled stops the VM, and the hypervisor says so", async () => {
+    const r = await bootOn("bochs", { guest: "test:hlt" });
+    expect(r.guestLines).toEqual(["halting with interrupts disabled"]);
+    expect(r.lines).toContainEqual(expect.stringMatching(
+      /^VM stopped: the guest halted with interrupts disabled \(nothing can wake it\) at rip 0x7c[0-9a-f]{2}$/));
+    expect(r.lines).toContain("the hypervisor is still running");
+    expect(exitRow(r.lines, "HLT")?.[0]).toBe(1);
+    expect(r.verdict).toBe("failure");
+  });
+
+  it("outside-ram: a write at 1 GiB stops the VM with the address and registers", async () => {
+    const r = await bootOn("bochs", { guest: "test:outside-ram" });
+    expect(r.lines).toContain("VM stopped: guest-physical access at 0x40000000 outside guest RAM (0x1000000 bytes), claimed by no device");
+    expect(r.lines).toContainEqual(expect.stringMatching(/^ {2} rip=0x0000000000007c[0-9a-f]{2} /));
+    expect(r.lines).toContainEqual(expect.stringMatching(/ cr0=0x[0-9a-f]*[13579bdf] /)); // protected mode: PE set
+    expect(r.lines).toContain("the hypervisor is still running");
+    expect(exitRow(r.lines, "nested page fault")?.[0]).toBe(1);
+    expect(r.verdict).toBe("failure");
+  });
+
+  it("triple-fault: the VM stops with a register report; the hypervisor carries on to power off", async () => {
+    const r = await bootOn("bochs", { guest: "test:triple-fault" });
+    expect(r.guestLines).toEqual(["loading an empty IVT and raising #BP"]);
+    expect(r.lines).toContain("VM stopped: triple fault (the guest shut down after a fault it could not handle)");
+    expect(r.lines).toContainEqual(expect.stringMatching(/^ {2} rax=0x[0-9a-f]{16} rbx=/));
+    expect(r.lines).toContain("the hypervisor is still running");
+    expect(r.lines).toContain("exits by reason:");
+    expect(r.lines.at(-1)).toBe("power off: status failure");
+    expect(r.verdict).toBe("failure");
+  });
+});
