@@ -42,6 +42,7 @@ export interface BootResult {
 
 export interface BootOptions {
   info: Uint8Array;
+  setup?: (hal: SimHal) => void; // e.g. more physical memory, scripted VM exits
   magic?: number;
   infoPhys?: bigint;
   linearBase?: bigint;
@@ -52,6 +53,7 @@ export function bootCore(cpu: CpuProfile, opts: BootOptions): BootResult {
   const hal = new SimHal(cpu);
   const infoPhys = opts.infoPhys ?? INFO_PHYS;
   hal.mapPhysical(infoPhys, opts.info);
+  opts.setup?.(hal);
   const core = instantiate(hal);
   let halted = false;
   let error: unknown = null;

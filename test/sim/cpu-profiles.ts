@@ -48,9 +48,21 @@ export const skylakeX: CpuProfile = {
   msrs: {
     0x3a: 0x5n,                    // locked, VMX outside SMX enabled
     0x480: 0x00da040000000004n,    // revision 4, 1024-byte region, WB, TRUE controls
+    0x481: 0x0000007f00000016n,    // pin-based: allowed-0 0x16, allowed-1 0x7f
     0x482: 0xfff9fffe0401e172n,    // allowed-1 bit 63: secondary controls
+    0x483: 0x01ffffff00036dffn,    // VM-exit
+    0x484: 0x0003ffff000011ffn,    // VM-entry
+    0x486: 0x0000000080000021n,    // CR0 fixed-0: PG, NE, PE
+    0x487: 0x00000000ffffffffn,    // CR0 fixed-1
+    0x488: 0x0000000000002000n,    // CR4 fixed-0: VMXE
+    0x489: 0x00000000003767ffn,    // CR4 fixed-1
     0x48b: 0x00553cfe00000000n,    // EPT, VPID, unrestricted guest allowed
     0x48c: 0x00000f0106734141n,    // 4-level walk, WB, 2M, 1G, INVEPT, INVVPID
+    0x48d: 0x0000007f00000016n,    // TRUE pin-based
+    0x48e: 0xfff9fffe04006172n,    // TRUE processor-based: CR3-load/store exiting may be 0
+    0x48f: 0x01ffffff00036dfbn,    // TRUE VM-exit
+    0x490: 0x0003ffff000011fbn,    // TRUE VM-entry
+    0xc0000080: 0x500n,            // IA32_EFER: LME, LMA (the hypervisor runs in long mode)
   },
 };
 

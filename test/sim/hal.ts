@@ -23,6 +23,27 @@ const LSR_THRE_TEMT = 0x60;
 const DEBUG_EXIT_PORT = 0xf4;
 const BOCHS_SHUTDOWN_PORT = 0x8900;
 
+// One scripted VM exit: what the simulated CPU reports when the core enters the guest.
+export interface SimExit {
+  reason: number;                      // VMX basic exit reason
+  qualification?: bigint;
+  instructionLength?: number;
+  gpa?: bigint;
+  regs?: Partial<Record<"rax" | "rbx" | "rcx" | "rdx", bigint>>;
+  fields?: Record<number, bigint>;     // other VMCS fields to set (e.g. guest CR0)
+  entryStatus?: number;                // nonzero: the VMLAUNCH/VMRESUME itself fails
+}
+
+// VMCS fields the simulator writes on exits (Intel SDM Vol. 3D Appendix B).
+export const VMCS = {
+  VM_INSTRUCTION_ERROR: 0x4400, VM_EXIT_REASON: 0x4402, VM_EXIT_INSTRUCTION_LEN: 0x440c,
+  EXIT_QUALIFICATION: 0x6400, GUEST_PHYSICAL_ADDRESS: 0x2400, GUEST_RIP: 0x681e, GUEST_CR0: 0x6800,
+  VM_ENTRY_INTR_INFO_FIELD: 0x4016, EPT_POINTER: 0x201a, PIN_BASED: 0x4000, PROC_BASED: 0x4002,
+  PROC_BASED2: 0x401e, EXIT_CONTROLS: 0x400c, ENTRY_CONTROLS: 0x4012,
+} as const;
+
+const GPR_SLOT = { rax: 0, rcx: 1, rdx: 2, rbx: 3 } as const;
+
 export class SimHal {
   serial = "";
   debugExit: number | null = null;
@@ -33,6 +54,11 @@ export class SimHal {
   memory: WebAssembly.Memory | null = null;
   crs = new Map<number, bigint>([[0, 0x80010011n], [3, 0x10a000n], [4, 0x20n]]);
   tsc = 0n;
+  // The simulated VMX: the current VMCS as a map of fields, and the exits to deliver.
+  vmcs = new Map<number, bigint>();
+  exits: SimExit[] = [];
+  // Snapshots of the VMCS and frame registers at each VM entry, for assertions.
+  entries: { vmcs: Map<number, bigint>; regs: Record<keyof typeof GPR_SLOT, bigint> }[] = [];
 
   constructor(readonly cpu: CpuProfile) {
     this.msrs = new Map(Object.entries(cpu.msrs).map(([k, v]) => [Number(k), v]));
@@ -63,6 +89,33 @@ export class SimHal {
   private cpuid(leaf: number, subleaf: number): readonly number[] {
     const t = this.cpu.cpuid;
     return t[`${hex(leaf)}:${subleaf}`] ?? t[hex(leaf)] ?? [0, 0, 0, 0];
+  }
+
+  private frameRegs(frame: number): Record<keyof typeof GPR_SLOT, bigint> {
+    const v = new DataView(this.linear().buffer);
+    const out = {} as Record<keyof typeof GPR_SLOT, bigint>;
+    for (const [k, slot] of Object.entries(GPR_SLOT)) out[k as keyof typeof GPR_SLOT] = v.getBigUint64(frame + slot * 8, true);
+    return out;
+  }
+
+  // VM entry: record the state the core prepared, then deliver the next scripted exit.
+  private vmEnter(frame: number): number {
+    this.entries.push({ vmcs: new Map(this.vmcs), regs: this.frameRegs(frame) });
+    const e = this.exits.shift();
+    if (!e) throw new Error("the core entered the guest again after the last scripted exit");
+    if (e.entryStatus) {
+      this.vmcs.set(VMCS.VM_INSTRUCTION_ERROR, BigInt(e.entryStatus === 2 ? 7 : 0));
+      return e.entryStatus;
+    }
+    this.vmcs.delete(VMCS.VM_ENTRY_INTR_INFO_FIELD); // injection is consumed by the entry
+    this.vmcs.set(VMCS.VM_EXIT_REASON, BigInt(e.reason));
+    this.vmcs.set(VMCS.EXIT_QUALIFICATION, e.qualification ?? 0n);
+    this.vmcs.set(VMCS.VM_EXIT_INSTRUCTION_LEN, BigInt(e.instructionLength ?? 0));
+    this.vmcs.set(VMCS.GUEST_PHYSICAL_ADDRESS, e.gpa ?? 0n);
+    for (const [f, v] of Object.entries(e.fields ?? {})) this.vmcs.set(Number(f), v);
+    const view = new DataView(this.linear().buffer);
+    for (const [k, v] of Object.entries(e.regs ?? {})) view.setBigUint64(frame + GPR_SLOT[k as keyof typeof GPR_SLOT] * 8, v, true);
+    return 0;
   }
 
   imports(): WebAssembly.Imports {
@@ -106,6 +159,18 @@ export class SimHal {
         halt: () => {
           throw new HaltSignal();
         },
+        vmxon: () => 0,
+        vmxoff: () => {},
+        vmclear: () => 0,
+        vmptrld: () => 0,
+        vmread: (field: number) => this.vmcs.get(field) ?? 0n,
+        vmwrite: (field: number, v: bigint) => {
+          this.vmcs.set(field, BigInt.asUintN(64, v));
+          return 0;
+        },
+        invept: () => 0,
+        hostTables: () => {},
+        vmEnter: (frame: number) => this.vmEnter(frame),
       },
     };
   }

@@ -55,6 +55,14 @@ export class Mb2Builder {
     this.tags.push(tag(6, b));
     return this;
   }
+  module(start: number, end: number, name: string): this {
+    const b = new Uint8Array(8 + name.length + 1);
+    new DataView(b.buffer).setUint32(0, start, true);
+    new DataView(b.buffer).setUint32(4, end, true);
+    b.set(cstring(name), 8);
+    this.tags.push(tag(3, b));
+    return this;
+  }
   // Any tag, e.g. one with a lying size: `size` overrides the header field.
   raw(type: number, body: Uint8Array, size?: number): this {
     const t = tag(type, body);
@@ -81,10 +89,12 @@ export class Mb2Builder {
   }
 }
 
-// A typical PC: 639 KiB low memory, RAM from 1 MiB to `ramMiB`.
-export function typicalPc(ramMiB = 512, cmdline = ""): Uint8Array {
+// A typical PC: 639 KiB low memory, RAM from 1 MiB to `ramMiB`; optionally a boot module.
+export function typicalPc(ramMiB = 512, cmdline = "", module?: { start: number; end: number; name: string }): Uint8Array {
   const top = BigInt(ramMiB) << 20n;
-  return new Mb2Builder()
+  const b = new Mb2Builder();
+  if (module) b.module(module.start, module.end, module.name);
+  return b
     .cmdline(cmdline)
     .loaderName("GRUB 2.06")
     .basicMeminfo(639, (ramMiB - 1) * 1024)

@@ -1,0 +1,175 @@
+// The VMX backend and the exit handlers, driven through a simulated VMCS:
+// each VM entry delivers the next scripted exit, and the state the core
+// prepares for the following entry (VMCS fields, guest registers) is checked.
+import { describe, expect, it } from "vitest";
+import { bootCore, LINEAR_BASE } from "../sim/core.js";
+import { typicalPc } from "../sim/multiboot2.js";
+import { skylakeX } from "../sim/cpu-profiles.js";
+import { SimExit, SimHal, VMCS } from "../sim/hal.js";
+
+const MODULE_PHYS = 0x100000;
+const GUEST_RAM_HOST = 0x2200000n; // first 2 MiB boundary after the core's 32 MiB at 2 MiB
+const GUEST_RAM = 16 << 20;
+
+// VMX basic exit reasons (SDM Vol. 3D Appendix C).
+const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, IO: 30, RDMSR: 31, WRMSR: 32, EPT_VIOLATION: 48 };
+// I/O exit qualification (SDM Vol. 3C Table 28-5): size-1, direction (1 = IN), port.
+const ioQual = (port: number, size: number, isIn: boolean) => (BigInt(port) << 16n) | BigInt(size - 1) | (isIn ? 8n : 0n);
+const powerOff: SimExit = { reason: R.IO, qualification: ioQual(0xf4, 1, false), instructionLength: 2, regs: { rax: 0n } };
+
+function runGuest(exits: SimExit[], cpu = skylakeX) {
+  const image = new Uint8Array([0xf4]); // the image is never executed here: exits are scripted
+  let hal!: SimHal;
+  const r = bootCore(cpu, {
+    info: typicalPc(512, "", { start: MODULE_PHYS, end: MODULE_PHYS + image.length, name: "scripted.bin" }),
+    setup: (h) => {
+      hal = h;
+      h.mapPhysical(BigInt(MODULE_PHYS), image);
+      h.mapPhysical(GUEST_RAM_HOST, new Uint8Array(GUEST_RAM));
+      h.exits = [...exits];
+    },
+  });
+  expect(r.error).toBeNull();
+  return { ...r, hal };
+}
+
+describe("VMCS set-up", () => {
+  it("computes every control from the TRUE capability MSRs: wanted bits, plus must-be-1, minus must-be-0", () => {
+    const { hal } = runGuest([powerOff]);
+    const at = hal.entries[0].vmcs;
+    const adjust = (wanted: bigint, cap: bigint) => (wanted | (cap & 0xffffffffn)) & (cap >> 32n);
+    const m = skylakeX.msrs;
+    expect(at.get(VMCS.PIN_BASED)).toBe(adjust((1n << 0n) | (1n << 3n), m[0x48d]));
+    expect(at.get(VMCS.PROC_BASED)).toBe(adjust((1n << 7n) | (1n << 24n) | (1n << 31n), m[0x48e]));
+    expect(at.get(VMCS.PROC_BASED2)).toBe(adjust((1n << 1n) | (1n << 5n) | (1n << 7n), m[0x48b]));
+    expect(at.get(VMCS.EXIT_CONTROLS)).toBe(adjust((1n << 9n) | (1n << 20n) | (1n << 21n), m[0x48f]));
+    expect(at.get(VMCS.ENTRY_CONTROLS)).toBe(adjust(1n << 15n, m[0x490]));
+    // TRUE controls let CR3-load/store exiting (bits 15, 16) be clear.
+    expect(at.get(VMCS.PROC_BASED)! & (3n << 15n)).toBe(0n);
+  });
+
+  it("builds EPT entry by entry: 16 MiB of guest RAM as eight 2 MiB write-back pages, nothing else", () => {
+    const r = runGuest([powerOff]);
+    const eptp = r.hal.entries[0].vmcs.get(VMCS.EPT_POINTER)!;
+    expect(eptp & 0xfffn).toBe(0x1en); // WB (6), 4-level walk (3 << 3)
+    const mem = new DataView(r.hal.memory!.buffer);
+    const entry = (tablePhys: bigint, i: number) => mem.getBigUint64(Number(tablePhys - LINEAR_BASE) + i * 8, true);
+    const pml4 = eptp & ~0xfffn;
+    const pdpt = entry(pml4, 0) & ~0xfffn;
+    expect(entry(pml4, 0) & 0xfffn).toBe(7n); // RWX
+    for (let i = 1; i < 512; i++) expect(entry(pml4, i)).toBe(0n);
+    const pd = entry(pdpt, 0) & ~0xfffn;
+    expect(entry(pdpt, 0) & 0xfffn).toBe(7n);
+    expect(entry(pdpt, 1)).toBe(0n);
+    for (let i = 0; i < 8; i++) {
+      // host 0x2200000 + i * 2 MiB | large page (bit 7) | WB (6 << 3) | RWX
+      expect(entry(pd, i)).toBe((GUEST_RAM_HOST + BigInt(i) * 0x200000n) | 0x80n | 0x30n | 7n);
+    }
+    for (let i = 8; i < 512; i++) expect(entry(pd, i)).toBe(0n);
+    expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
+    expect(r.poweredOff).toBe("success");
+  });
+
+  it("loads the image at 0x7c00 and enters real mode there", () => {
+    const r = runGuest([powerOff]);
+    expect(r.hal.entries[0].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
+    expect(r.lines).toContain("VM: 16 MiB RAM at host 0x2200000, EPT pointer 0x21a01e, entry 0000:7c00 (real mode, unrestricted guest)");
+  });
+});
+
+describe("exit handlers", () => {
+  it("CPUID 0x40000000: the tsvisor signature, and RIP moves past the instruction", () => {
+    const { hal } = runGuest([{ reason: R.CPUID, instructionLength: 2, regs: { rax: 0x40000000n, rcx: 0n } }, powerOff]);
+    const after = hal.entries[1];
+    expect(after.regs.rax).toBe(0x40000001n);
+    const sig = Buffer.alloc(12);
+    sig.writeUInt32LE(Number(after.regs.rbx), 0);
+    sig.writeUInt32LE(Number(after.regs.rcx), 4);
+    sig.writeUInt32LE(Number(after.regs.rdx), 8);
+    expect(sig.toString("latin1")).toBe("tsvisorTSVI\0");
+    expect(after.vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c02n);
+  });
+
+  it("CPUID leaf 1: the host's value with VMX hidden and the hypervisor bit set", () => {
+    const { hal } = runGuest([{ reason: R.CPUID, instructionLength: 2, regs: { rax: 1n, rcx: 0n } }, powerOff]);
+    const hostEcx = BigInt(skylakeX.cpuid["0x1"][2] >>> 0);
+    expect(hal.entries[1].regs.rcx).toBe((hostEcx & ~(1n << 5n)) | (1n << 31n));
+    expect(hal.entries[1].regs.rax).toBe(BigInt(skylakeX.cpuid["0x1"][0]));
+  });
+
+  it("RDMSR of an unknown MSR injects #GP(0) in protected mode, and leaves RIP on the instruction", () => {
+    const { hal } = runGuest([
+      { reason: R.RDMSR, instructionLength: 2, regs: { rcx: 0xc0den }, fields: { [VMCS.GUEST_CR0]: 0x11n } },
+      powerOff,
+    ]);
+    // vector 13 | hardware exception (3 << 8) | deliver error code (1 << 11) | valid (1 << 31)
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x80000b0dn);
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
+  });
+
+  it("RDMSR of an unknown MSR in real mode injects #GP without an error code", () => {
+    const { hal } = runGuest([{ reason: R.RDMSR, instructionLength: 2, regs: { rcx: 0xc0den } }, powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn);
+  });
+
+  it("WRMSR then RDMSR of IA32_PAT round-trips through the shadow table", () => {
+    const { hal } = runGuest([
+      { reason: R.WRMSR, instructionLength: 2, regs: { rcx: 0x277n, rax: 0x00070105n, rdx: 0x00010406n } },
+      { reason: R.RDMSR, instructionLength: 2, regs: { rcx: 0x277n, rax: 0n, rdx: 0n } },
+      powerOff,
+    ]);
+    expect(hal.entries[2].regs.rax).toBe(0x00070105n);
+    expect(hal.entries[2].regs.rdx).toBe(0x00010406n);
+    expect(hal.entries[2].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c04n);
+  });
+
+  it("OUT to the UART reaches the console prefixed as guest output", () => {
+    const out = (c: string): SimExit => ({ reason: R.IO, qualification: ioQual(0x3f8, 1, false), instructionLength: 1, regs: { rax: BigInt(c.charCodeAt(0)) } });
+    const r = runGuest([out("h"), out("i"), out("\n"), powerOff]);
+    expect(r.serial).toContain("\nguest: hi\n");
+  });
+
+  it("IN from an unclaimed port reads all-ones and keeps RAX's upper bits", () => {
+    const { hal } = runGuest([
+      { reason: R.IO, qualification: ioQual(0x1234, 2, true), instructionLength: 1, regs: { rax: 0x1122334455667788n } },
+      powerOff,
+    ]);
+    expect(hal.entries[1].regs.rax).toBe(0x112233445566ffffn);
+  });
+
+  it("the exit table counts each kind, with total and mean ticks", () => {
+    const cpuid: SimExit = { reason: R.CPUID, instructionLength: 2, regs: { rax: 0n, rcx: 0n } };
+    const r = runGuest([cpuid, cpuid, cpuid, powerOff]);
+    const row = r.lines.find((l) => l.startsWith("  CPUID "))!.trim().split(/\s+/);
+    expect(row[1]).toBe("3");
+    expect(Number(row[3])).toBe(Math.floor(Number(row[2]) / 3));
+    expect(r.lines.find((l) => l.startsWith("  total "))!.trim().split(/\s+/)[1]).toBe("4");
+  });
+});
+
+describe("stops", () => {
+  it("an EPT violation outside RAM stops the VM with the guest-physical address", () => {
+    const r = runGuest([{ reason: R.EPT_VIOLATION, gpa: 0x40000000n }]);
+    expect(r.lines).toContain("VM stopped: guest-physical access at 0x40000000 outside guest RAM (0x1000000 bytes), claimed by no device");
+    expect(r.lines).toContain("the hypervisor is still running");
+    expect(r.poweredOff).toBe("failure");
+  });
+
+  it("a triple fault stops the VM with the registers", () => {
+    const r = runGuest([{ reason: R.TRIPLE_FAULT, regs: { rax: 0xdeadn } }]);
+    expect(r.lines).toContain("VM stopped: triple fault (the guest shut down after a fault it could not handle)");
+    expect(r.lines).toContainEqual(expect.stringContaining("rax=0x000000000000dead"));
+  });
+
+  it("a refused VM entry is reported in words", () => {
+    const r = runGuest([{ reason: 0, entryStatus: 2 }]);
+    expect(r.lines).toContain("VMX: VMLAUNCH failed: VM entry with invalid control field(s) (VM-instruction error 7)");
+    expect(r.lines).toContain("VM stopped: the CPU refused to enter the guest (see above)");
+  });
+
+  it("the power-off hypercall ends the run with the guest's status", () => {
+    const r = runGuest([{ reason: R.VMCALL, instructionLength: 3, regs: { rax: 2n, rbx: 7n } }]);
+    expect(r.lines).toContain("VM stopped: the guest powered off with status 7");
+    expect(r.poweredOff).toBe("failure");
+  });
+});
