@@ -80,3 +80,9 @@ void Z_halZ_hostTables(struct Z_hal_instance_t* h, u32 out) {
     const uint64_t* d = (const uint64_t*)(uintptr_t)(gdtr.base + (tr & ~7u));
     o[3] = ((d[0] >> 16) & 0xFFFFFF) | (((d[0] >> 56) & 0xFF) << 24) | (d[1] << 32);
 }
+
+/* Benchmark baseline switch (boot/vmx-trampoline.S); the core decides when. */
+extern uint8_t vmx_baseline;
+void Z_halZ_setBaselineExits(struct Z_hal_instance_t* h, u32 on) {
+    (void)h; vmx_baseline = on ? 1 : 0;
+}

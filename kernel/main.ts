@@ -82,5 +82,6 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
     powerOff(false);
     return;
   }
-  powerOff(runGuest(info, vmx, linearBase + linearBytes));
+  const baseline = optionIs(info.cmdline, info.cmdlineLen, "bench", "baseline");
+  powerOff(runGuest(info, vmx, linearBase + linearBytes, baseline));
 }

@@ -4,6 +4,7 @@ import { build } from "./build/pipeline.js";
 import { BuildError } from "./build/stages.js";
 import { MissingToolError } from "./build/system-tools.js";
 import { runCommand, RunOptions } from "./run/command.js";
+import { benchCommand } from "./bench/exit-cost.js";
 
 // Exit statuses of the command (also in README.md).
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, hostError: 4 } as const;
@@ -39,6 +40,15 @@ program
   .option("--log <file>", "also write the serial console to this file")
   .action(async (o: RunOptions) => {
     process.exitCode = await runCommand(o);
+  });
+
+program
+  .command("bench")
+  .description("measure an exit round trip through the core against an assembly-only exit handler, same host, same run")
+  .option("--host <host>", "test host (the bench guest needs VMX: bochs)", "bochs")
+  .option("--timeout <sec>", "time-out for each run", positiveInt, 180)
+  .action(async (o: { host: string; timeout: number }) => {
+    process.exitCode = await benchCommand(o);
   });
 
 try {

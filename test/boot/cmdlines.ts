@@ -10,4 +10,6 @@ export const BOOT_TEST_CMDLINES = [
 export const PASSING_GUESTS = ["hello", "cpuid", "msr", "vmcall", "long-mode"] as const;
 // Test guests that misbehave: the VM stops, the hypervisor reports and stays up.
 export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault"] as const;
-export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS].map((g) => `test:${g}`);
+export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, "bench"].map((g) => `test:${g}`);
+// The bench guest also runs under the assembly-only baseline.
+export const BENCH_BASELINE_CMDLINE = "bench=baseline";

@@ -2,7 +2,8 @@
 // emulated UART, how the VM stopped, and the exit table.
 import { describe, expect, it } from "vitest";
 import { bootOn } from "./boot-helpers.js";
-import { PASSING_GUESTS } from "./cmdlines.js";
+import { PASSING_GUESTS, BENCH_BASELINE_CMDLINE } from "./cmdlines.js";
+import { parseBenchLines } from "../../tools/bench/exit-cost.js";
 
 // What each passing guest must have checked (its "check:" lines), beyond its verdict.
 const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
@@ -87,5 +88,16 @@ describe("VMX test guests on Bochs (corei7_skylake_x)", () => {
     expect(r.lines).toContain("exits by reason:");
     expect(r.lines.at(-1)).toBe("power off: status failure");
     expect(r.verdict).toBe("failure");
+  });
+
+  it("bench: the core handles every CPUID; under the baseline none reaches it, and both runs report figures", async () => {
+    const core = await bootOn("bochs", { guest: "test:bench" });
+    const base = await bootOn("bochs", { guest: "test:bench", cmdline: BENCH_BASELINE_CMDLINE });
+    expect(exitRow(core.lines, "CPUID")?.[0]).toBe(2000);
+    expect(exitRow(base.lines, "CPUID")).toBeNull();
+    expect(base.lines).toContain("bench: baseline: CPUID and OUT 0x80 exits resume in the assembly stub, not the core");
+    const names = (o: string) => parseBenchLines(o).map((f) => [f.name, f.iterations]);
+    expect(names(core.output)).toEqual([["cpuid", 2000], ["out-port-0x80", 2000]]);
+    expect(names(base.output)).toEqual(names(core.output));
   });
 });

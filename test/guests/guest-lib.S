@@ -25,3 +25,34 @@ guest_puts:
     .data
     .global failed
 failed: .byte 0
+
+    .text
+    .global guest_print_hex32
+/* Print EAX as 8 hex digits (no newline). */
+guest_print_hex32:
+    push eax
+    push ebx
+    push cx
+    push si
+    mov ebx, eax
+    mov cx, 8
+1:  rol ebx, 4
+    mov al, bl
+    and al, 0xf
+    add al, '0'
+    cmp al, '9'
+    jbe 2f
+    add al, 'a' - '9' - 1
+2:  mov byte ptr [hex_digit], al
+    mov si, offset hex_digit
+    call guest_puts
+    dec cx
+    jnz 1b
+    pop si
+    pop cx
+    pop ebx
+    pop eax
+    ret
+
+    .data
+hex_digit: .byte 0, 0

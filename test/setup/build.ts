@@ -2,7 +2,7 @@
 // race on build/: the core's wasm always, and for the boot tests the ISOs
 // they boot (the default one and one per selftest command line).
 import { build } from "../../tools/build/pipeline.js";
-import { BOOT_TEST_CMDLINES, BOOT_TEST_GUESTS } from "../boot/cmdlines.js";
+import { BOOT_TEST_CMDLINES, BOOT_TEST_GUESTS, BENCH_BASELINE_CMDLINE } from "../boot/cmdlines.js";
 
 export default async function setup({ provide }: { provide?: unknown }): Promise<void> {
   void provide;
@@ -12,4 +12,5 @@ export default async function setup({ provide }: { provide?: unknown }): Promise
   if (unitOnly) return;
   for (const cmdline of BOOT_TEST_CMDLINES) await build({ cmdline, quiet: true });
   for (const guest of BOOT_TEST_GUESTS) await build({ guest, quiet: true });
+  await build({ guest: "test:bench", cmdline: BENCH_BASELINE_CMDLINE, quiet: true });
 }

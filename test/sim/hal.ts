@@ -54,6 +54,7 @@ export class SimHal {
   memory: WebAssembly.Memory | null = null;
   crs = new Map<number, bigint>([[0, 0x80010011n], [3, 0x10a000n], [4, 0x20n]]);
   tsc = 0n;
+  baselineExits = false;
   // The simulated VMX: the current VMCS as a map of fields, and the exits to deliver.
   vmcs = new Map<number, bigint>();
   exits: SimExit[] = [];
@@ -170,6 +171,7 @@ export class SimHal {
         },
         invept: () => 0,
         hostTables: () => {},
+        setBaselineExits: (on: number) => void (this.baselineExits = on !== 0),
         vmEnter: (frame: number) => this.vmEnter(frame),
       },
     };
