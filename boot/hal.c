@@ -111,3 +111,7 @@ void Z_halZ_physWrite(struct Z_hal_instance_t* h, u64 phys, u32 src, u32 len) {
 void Z_halZ_halt(struct Z_hal_instance_t* h) {
     (void)h; __asm__ volatile("hlt");
 }
+
+void Z_halZ_xsetbv(struct Z_hal_instance_t* h, u32 index, u64 v) {
+    (void)h; __asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}

@@ -12,6 +12,7 @@ import { readVmxCaps } from "./virt/vmx-caps";
 import { readSvmCaps } from "./virt/svm-caps";
 import { reportVirtualization, printCpu, VirtKind } from "./virt/report";
 import { maskLegacyPics } from "./platform/pic";
+import { enableXsave } from "./platform/xsave";
 import { setLinearBase } from "./mm/linear";
 import { runGuest } from "./vm/run-guest";
 import { runSelftest } from "./selftest";
@@ -65,6 +66,7 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
 
   const cpu = identifyCpu();
   printCpu(cpu);
+  enableXsave(cpu);
   const vmx = readVmxCaps(cpu);
   const kind = reportVirtualization(cpu, vmx, readSvmCaps(cpu));
 

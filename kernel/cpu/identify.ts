@@ -6,6 +6,7 @@ import { cpuid } from "./cpuid";
 const CPUID1_ECX_VMX: u32 = 1 << 5;
 const CPUID1_ECX_SMX: u32 = 1 << 6;
 const CPUID1_ECX_HYPERVISOR: u32 = 1 << 31; // reserved for hypervisor use
+const CPUID1_ECX_XSAVE: u32 = 1 << 26;
 // CPUID.80000001H:ECX[2] SVM (APM Vol. 3 E.4.2).
 const CPUID81_ECX_SVM: u32 = 1 << 2;
 
@@ -30,6 +31,7 @@ export class CpuInfo {
   vmx: bool = false;
   smx: bool = false;
   svm: bool = false;
+  xsave: bool = false;
   underHypervisor: bool = false;
   hypervisorSig: usize = hypervisorSigBytes;
 
@@ -65,6 +67,7 @@ export function identifyCpu(): CpuInfo {
     cpu.stepping = r.eax & 0xf;
     cpu.vmx = (r.ecx & CPUID1_ECX_VMX) != 0;
     cpu.smx = (r.ecx & CPUID1_ECX_SMX) != 0;
+    cpu.xsave = (r.ecx & CPUID1_ECX_XSAVE) != 0;
     cpu.underHypervisor = (r.ecx & CPUID1_ECX_HYPERVISOR) != 0;
   }
   r = cpuid(LEAF_EXT_MAX);

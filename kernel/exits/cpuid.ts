@@ -8,6 +8,9 @@ import { cpuid } from "../cpu/cpuid";
 
 const CPUID1_ECX_VMX: u32 = 1 << 5;
 const CPUID1_ECX_HYPERVISOR: u32 = 1 << 31;
+// OSXSAVE mirrors CR4.OSXSAVE: the guest's, not the hypervisor's (SDM Vol. 2A CPUID).
+const CPUID1_ECX_OSXSAVE: u32 = 1 << 27;
+const CR4_OSXSAVE: u64 = 1 << 18;
 const CPUID81_ECX_SVM: u32 = 1 << 2;
 const LEAF_HV_BASE: u32 = 0x40000000;
 const LEAF_HV_TSC: u32 = 0x40000001;
@@ -40,7 +43,10 @@ export function handleCpuid(vcpu: Vcpu, exit: ExitInfo): Action {
   } else {
     const r = cpuid(leaf, subleaf);
     let ecx = r.ecx;
-    if (leaf == 1) ecx = (ecx & ~CPUID1_ECX_VMX) | CPUID1_ECX_HYPERVISOR;
+    if (leaf == 1) {
+      ecx = (ecx & ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE)) | CPUID1_ECX_HYPERVISOR;
+      if ((vcpu.cr4() & CR4_OSXSAVE) != 0) ecx |= CPUID1_ECX_OSXSAVE;
+    }
     if (leaf == 0x80000001) ecx &= ~CPUID81_ECX_SVM;
     set(vcpu, r.eax, r.ebx, ecx, r.edx);
   }

@@ -55,3 +55,6 @@
 // Benchmark baseline: when on, the native exit stub resumes CPUID exits and
 // OUTs to port 0x80 at once, without calling the core (npm run bench).
 @external("hal", "setBaselineExits") export declare function setBaselineExits(on: u32): void;
+// XSETBV (SDM Vol. 2C): load extended control register `index` (0: XCR0).
+// Needs CR4.OSXSAVE, which the core sets at boot where CPUID shows XSAVE.
+@external("hal", "xsetbv") export declare function xsetbv(index: u32, value: u64): void;

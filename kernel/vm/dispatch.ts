@@ -7,6 +7,8 @@ import { handleIo } from "../exits/io";
 import { handleMsrRead, handleMsrWrite } from "../exits/msr";
 import { handleHlt } from "../exits/hlt";
 import { handleHypercall } from "../exits/hypercall";
+import { handleCrAccess } from "../exits/cr-access";
+import { handleXsetbv } from "../exits/xsetbv";
 import {
   handleTripleFault, handleNestedPageFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush,
 } from "../exits/faults";
@@ -25,6 +27,8 @@ handlers[<i32>ExitKind.MsrRead] = handleMsrRead;
 handlers[<i32>ExitKind.MsrWrite] = handleMsrWrite;
 handlers[<i32>ExitKind.NestedPageFault] = handleNestedPageFault;
 handlers[<i32>ExitKind.CacheFlush] = handleCacheFlush;
+handlers[<i32>ExitKind.CrAccess] = handleCrAccess;
+handlers[<i32>ExitKind.Xsetbv] = handleXsetbv;
 
 export function dispatchExit(vcpu: Vcpu, exit: ExitInfo): Action {
   return handlers[<i32>exit.kind](vcpu, exit);

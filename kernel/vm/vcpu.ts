@@ -35,6 +35,8 @@ export abstract class Vcpu {
   abstract cr4(): u64;
   abstract efer(): u64;
   abstract setEfer(v: u64): void;
+  // The guest's MOV to CR4 (the backend keeps the bits it owns, e.g. VMXE).
+  abstract setCr4(v: u64): void;
   // Deliver a hardware exception to the guest on the next entry.
   abstract injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void;
 

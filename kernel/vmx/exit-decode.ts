@@ -4,6 +4,7 @@ import { vmread } from "../hal/imports";
 import * as F from "./vmcs-fields";
 import { ExitInfo, ExitKind } from "../vm/exit";
 import { io } from "../exits/io";
+import { crAccess } from "../exits/cr-access";
 
 export const VMX_EXIT_EXCEPTION_NMI: u32 = 0;
 export const VMX_EXIT_EXTERNAL_INTERRUPT: u32 = 1;
@@ -59,6 +60,13 @@ export function decodeIoQualification(q: u64): void {
   io.port = <u32>(q >> 16) & 0xffff;
 }
 
+// Control-register access qualification (SDM Vol. 3C §28.2.1, Table 28-3).
+export function decodeCrQualification(q: u64): void {
+  crAccess.cr = <u32>(q & 0xf);
+  crAccess.type = <u32>(q >> 4) & 3;
+  crAccess.gpr = <u32>(q >> 8) & 0xf;
+}
+
 export function decodeVmxExit(exit: ExitInfo): void {
   const reason = <u32>vmread(F.VM_EXIT_REASON);
   const basic = reason & 0xffff;
@@ -68,4 +76,5 @@ export function decodeVmxExit(exit: ExitInfo): void {
   exit.instructionLength = <u32>vmread(F.VM_EXIT_INSTRUCTION_LEN);
   exit.gpa = exit.kind == ExitKind.NestedPageFault ? vmread(F.GUEST_PHYSICAL_ADDRESS) : 0;
   if (exit.kind == ExitKind.Io) decodeIoQualification(exit.qualification);
+  if (exit.kind == ExitKind.CrAccess) decodeCrQualification(exit.qualification);
 }

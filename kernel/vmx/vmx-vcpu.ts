@@ -17,6 +17,7 @@ const INTR_TYPE_HW_EXCEPTION: u32 = 3 << 8;
 const INTR_DELIVER_ERROR_CODE: u32 = 1 << 11;
 const INTR_VALID: u32 = <u32>1 << 31;
 const CR0_PE: u64 = 1;
+const CR4_VMXE: u64 = 1 << 13;
 
 export class VmxVcpu extends Vcpu {
   vmcs: usize = 0;
@@ -51,6 +52,12 @@ export class VmxVcpu extends Vcpu {
   // "IA-32e mode guest" entry control follow CR0.PG on their own (SDM Vol. 3C
   // §28.3.1: VM exits store EFER.LMA into that control).
   setEfer(v: u64): void { vmwrite(F.GUEST_IA32_EFER, v); }
+  // CR4.VMXE must stay set while the guest runs (CR4 fixed-0); the guest
+  // sees its own value through the read shadow (SDM Vol. 3C §25.6.6).
+  setCr4(v: u64): void {
+    vmwrite(F.GUEST_CR4, v | CR4_VMXE);
+    vmwrite(F.CR4_READ_SHADOW, v);
+  }
 
   injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void {
     // No error code is delivered in real mode (SDM Vol. 3C §26.2.1.3).

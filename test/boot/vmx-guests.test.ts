@@ -32,6 +32,12 @@ const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: EFER.LMA set: ok",
     "check: CPUID in long mode sees tsvisor: ok",
   ],
+  "cr4-xsetbv": [
+    "check: CPUID.1:ECX.OSXSAVE follows the guest's CR4: ok",
+    "check: XSETBV loaded XCR0 = 3: ok",
+    "check: invalid XCR0 raised #GP: ok",
+    "check: setting CR4.VMXE raised #GP: ok",
+  ],
 };
 
 // One exit-table row: "  <reason>  <count>  <total>  <mean>".

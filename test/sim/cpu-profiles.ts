@@ -41,6 +41,7 @@ export const skylakeX: CpuProfile = {
   cpuid: {
     "0x0": vendor("GenuineIntel", 0x16),
     "0x1": [0x00050654, 0x00010800, 0x7ffefbbf & ~HYPERVISOR | VMX, 0xbfebfbff],
+    "0xd:0": [0x000002ff, 0x00000a80, 0x00000a88, 0],   // XCR0 may hold x87..PKRU
     "0x80000000": [0x80000008, 0, 0, 0],
     "0x80000001": [0, 0, 0x121, 0x2c100800 | LM],
     ...brand("Intel(R) Core(TM) i7-7800X CPU @ 3.50GHz"),

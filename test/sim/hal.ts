@@ -55,6 +55,7 @@ export class SimHal {
   crs = new Map<number, bigint>([[0, 0x80010011n], [3, 0x10a000n], [4, 0x20n]]);
   tsc = 0n;
   baselineExits = false;
+  xcr = new Map<number, bigint>([[0, 1n]]);
   // The simulated VMX: the current VMCS as a map of fields, and the exits to deliver.
   vmcs = new Map<number, bigint>();
   exits: SimExit[] = [];
@@ -171,6 +172,7 @@ export class SimHal {
         },
         invept: () => 0,
         hostTables: () => {},
+        xsetbv: (index: number, v: bigint) => void this.xcr.set(index, BigInt.asUintN(64, v)),
         setBaselineExits: (on: number) => void (this.baselineExits = on !== 0),
         vmEnter: (frame: number) => this.vmEnter(frame),
       },

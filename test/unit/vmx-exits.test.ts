@@ -12,7 +12,7 @@ const GUEST_RAM_HOST = 0x2200000n; // first 2 MiB boundary after the core's 32 M
 const GUEST_RAM = 16 << 20;
 
 // VMX basic exit reasons (SDM Vol. 3D Appendix C).
-const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, IO: 30, RDMSR: 31, WRMSR: 32, EPT_VIOLATION: 48 };
+const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, CR: 28, IO: 30, RDMSR: 31, WRMSR: 32, EPT_VIOLATION: 48, XSETBV: 55 };
 // I/O exit qualification (SDM Vol. 3C Table 28-5): size-1, direction (1 = IN), port.
 const ioQual = (port: number, size: number, isIn: boolean) => (BigInt(port) << 16n) | BigInt(size - 1) | (isIn ? 8n : 0n);
 const powerOff: SimExit = { reason: R.IO, qualification: ioQual(0xf4, 1, false), instructionLength: 2, regs: { rax: 0n } };
@@ -144,6 +144,30 @@ describe("exit handlers", () => {
     expect(row[1]).toBe("3");
     expect(Number(row[3])).toBe(Math.floor(Number(row[2]) / 3));
     expect(r.lines.find((l) => l.startsWith("  total "))!.trim().split(/\s+/)[1]).toBe("4");
+  });
+});
+
+describe("CR4 and XSETBV", () => {
+  it("XSETBV of a valid XCR0 is loaded by the hypervisor and RIP moves on", () => {
+    const { hal } = runGuest([{ reason: R.XSETBV, instructionLength: 3, regs: { rcx: 0n, rax: 3n, rdx: 0n } }, powerOff]);
+    expect(hal.xcr.get(0)).toBe(3n);
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c03n);
+  });
+
+  it.each([
+    ["ECX names XCR1", { rcx: 1n, rax: 3n, rdx: 0n }],
+    ["x87 bit clear", { rcx: 0n, rax: 2n, rdx: 0n }],
+    ["AVX without SSE", { rcx: 0n, rax: 5n, rdx: 0n }],
+  ])("XSETBV with %s raises #GP and XCR0 is untouched", (_n, regs) => {
+    const { hal } = runGuest([{ reason: R.XSETBV, instructionLength: 3, regs }, powerOff]);
+    expect(hal.xcr.get(0)).toBe(1n);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn);
+  });
+
+  it("MOV to CR4 setting VMXE raises #GP (VMX is hidden from the guest)", () => {
+    // qualification: CR4 (4), MOV to CR (type 0), source register RAX (0)
+    const { hal } = runGuest([{ reason: R.CR, qualification: 4n, instructionLength: 3, regs: { rax: 0x2020n } }, powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn);
   });
 });
 

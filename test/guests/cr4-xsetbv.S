@@ -1,0 +1,80 @@
+/* cr4-xsetbv: CR4 and XCR0 under the hypervisor.
+ *   setting CR4.OSXSAVE works and CPUID.1:ECX.OSXSAVE follows it;
+ *   XSETBV XCR0 = x87|SSE is loaded (XGETBV reads it back);
+ *   XSETBV XCR0 = AVX alone raises #GP; setting CR4.VMXE raises #GP (VMX is hidden). */
+#include "guest.inc"
+    .text
+    .global _start
+_start:
+    cli
+    xor ax, ax
+    mov ds, ax
+    mov ss, ax
+    mov word ptr [13 * 4], offset gp_handler
+    mov word ptr [13 * 4 + 2], 0
+
+    mov eax, cr4
+    or eax, 1 << 18                 /* OSXSAVE */
+    mov cr4, eax
+    mov eax, 1
+    cpuid
+    test ecx, 1 << 27
+    jz osx_bad
+    PRINT "check: CPUID.1:ECX.OSXSAVE follows the guest's CR4: ok"
+    jmp set_xcr0
+osx_bad:
+    PRINT "check: CPUID.1:ECX.OSXSAVE: WRONG"
+    mov byte ptr [failed], 1
+set_xcr0:
+    xor ecx, ecx
+    xor edx, edx
+    mov eax, 3                      /* x87 | SSE */
+    xsetbv
+    xor eax, eax
+    xor ecx, ecx
+    xgetbv
+    cmp eax, 3
+    jne xcr0_bad
+    PRINT "check: XSETBV loaded XCR0 = 3: ok"
+    jmp bad_xcr0
+xcr0_bad:
+    PRINT "check: XCR0 after XSETBV: WRONG"
+    mov byte ptr [failed], 1
+bad_xcr0:
+    mov byte ptr [gp_seen], 0
+    xor ecx, ecx
+    xor edx, edx
+    mov eax, 4                      /* AVX without x87/SSE: invalid */
+    xsetbv                          /* 3 bytes: the #GP handler skips them */
+    cmp byte ptr [gp_seen], 1
+    jne gp1_bad
+    PRINT "check: invalid XCR0 raised #GP: ok"
+    jmp vmxe
+gp1_bad:
+    PRINT "check: invalid XCR0 accepted: WRONG"
+    mov byte ptr [failed], 1
+vmxe:
+    mov byte ptr [gp_seen], 0
+    mov eax, cr4
+    or eax, 1 << 13                 /* VMXE */
+    mov cr4, eax                    /* 3 bytes (0F 22 E0) */
+    cmp byte ptr [gp_seen], 1
+    jne gp2_bad
+    PRINT "check: setting CR4.VMXE raised #GP: ok"
+    jmp done
+gp2_bad:
+    PRINT "check: CR4.VMXE accepted: WRONG"
+    mov byte ptr [failed], 1
+done:
+    VERDICT
+
+gp_handler:
+    push bp
+    mov bp, sp
+    add word ptr [bp + 2], 3
+    mov byte ptr [gp_seen], 1
+    pop bp
+    iret
+
+    .data
+gp_seen: .byte 0
