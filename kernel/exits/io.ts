@@ -1,7 +1,7 @@
-// Port I/O exits: IN/OUT go to the VM's port bus. (String forms — INS/OUTS
-// and their REP prefixes — need the guest's segment and address size and
-// are not emulated yet: the VM stops and says so.)
+// Port I/O exits: IN/OUT go to the VM's port bus; INS/OUTS (and REP) move
+// data between the bus and guest memory (kernel/exits/string-io.ts).
 import { Vcpu, RAX } from "../vm/vcpu";
+import { handleStringIo } from "./string-io";
 import { ExitInfo, Action } from "../vm/exit";
 import { Vm, StopReason } from "../vm/vm";
 import { currentVm } from "../vm/current";
@@ -12,6 +12,8 @@ export class IoAccess {
   isIn: bool = false;
   isString: bool = false;
   isRep: bool = false;
+  addressBytes: u32 = 2; // string forms: 2, 4 or 8
+  linearAddress: u64 = 0; // string forms: the memory operand
 }
 
 export const io = new IoAccess(); // filled by the backend's decoder
@@ -20,10 +22,7 @@ const SIZE_MASK: StaticArray<u64> = [0, 0xff, 0xffff, 0, 0xffffffff];
 
 export function handleIo(vcpu: Vcpu, exit: ExitInfo): Action {
   const vm: Vm = currentVm();
-  if (io.isString) {
-    vm.stop(StopReason.Unhandled, 0, exit.raw);
-    return Action.Stop;
-  }
+  if (io.isString) return handleStringIo(vcpu, exit, vm, io);
   const mask = SIZE_MASK[<i32>io.size];
   if (io.isIn) {
     const v = <u64>vm.ports.read(io.port, io.size) & mask;

@@ -51,6 +51,14 @@ export function kindOfVmxReason(basic: u32): ExitKind {
   return ExitKind.Unhandled;
 }
 
+// INS/OUTS: the address size (VM-exit instruction-information field bits
+// 9:7: 0 = 16, 1 = 32, 2 = 64 bits; SDM Vol. 3C §28.2.5, Table 28-8) and
+// the linear address of the memory operand (guest-linear address field).
+export function decodeStringIo(instructionInfo: u64, linear: u64): void {
+  io.addressBytes = <u32>2 << <u32>((instructionInfo >> 7) & 7);
+  io.linearAddress = linear;
+}
+
 // I/O exit qualification (SDM Vol. 3C §28.2.1, Table 28-5).
 export function decodeIoQualification(q: u64): void {
   io.size = <u32>(q & 7) + 1;
@@ -75,6 +83,9 @@ export function decodeVmxExit(exit: ExitInfo): void {
   exit.qualification = vmread(F.EXIT_QUALIFICATION);
   exit.instructionLength = <u32>vmread(F.VM_EXIT_INSTRUCTION_LEN);
   exit.gpa = exit.kind == ExitKind.NestedPageFault ? vmread(F.GUEST_PHYSICAL_ADDRESS) : 0;
-  if (exit.kind == ExitKind.Io) decodeIoQualification(exit.qualification);
+  if (exit.kind == ExitKind.Io) {
+    decodeIoQualification(exit.qualification);
+    if (io.isString) decodeStringIo(vmread(F.VMX_INSTRUCTION_INFO), vmread(F.GUEST_LINEAR_ADDRESS));
+  }
   if (exit.kind == ExitKind.CrAccess) decodeCrQualification(exit.qualification);
 }

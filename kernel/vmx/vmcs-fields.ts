@@ -30,6 +30,7 @@ export const VM_EXIT_REASON: u32 = 0x4402;
 export const VM_EXIT_INTR_INFO: u32 = 0x4404;
 export const VM_EXIT_INTR_ERROR_CODE: u32 = 0x4406;
 export const VM_EXIT_INSTRUCTION_LEN: u32 = 0x440c;
+export const VMX_INSTRUCTION_INFO: u32 = 0x440e;
 export const GUEST_ES_LIMIT: u32 = 0x4800; // ES..TR at +2 each, then GDTR 0x4810, IDTR 0x4812
 export const GUEST_GDTR_LIMIT: u32 = 0x4810;
 export const GUEST_IDTR_LIMIT: u32 = 0x4812;

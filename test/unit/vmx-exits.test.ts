@@ -17,7 +17,7 @@ const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, CR: 28, IO: 30, RDM
 const ioQual = (port: number, size: number, isIn: boolean) => (BigInt(port) << 16n) | BigInt(size - 1) | (isIn ? 8n : 0n);
 const powerOff: SimExit = { reason: R.IO, qualification: ioQual(0xf4, 1, false), instructionLength: 2, regs: { rax: 0n } };
 
-function runGuest(exits: SimExit[], cpu = skylakeX) {
+function runGuest(exits: SimExit[], cpu = skylakeX, guestRam?: (ram: Uint8Array) => void) {
   const image = new Uint8Array([0xf4]); // the image is never executed here: exits are scripted
   let hal!: SimHal;
   const r = bootCore(cpu, {
@@ -25,7 +25,9 @@ function runGuest(exits: SimExit[], cpu = skylakeX) {
     setup: (h) => {
       hal = h;
       h.mapPhysical(BigInt(MODULE_PHYS), image);
-      h.mapPhysical(GUEST_RAM_HOST, new Uint8Array(GUEST_RAM));
+      const ram = new Uint8Array(GUEST_RAM);
+      guestRam?.(ram);
+      h.mapPhysical(GUEST_RAM_HOST, ram);
       h.exits = [...exits];
     },
   });
@@ -145,6 +147,36 @@ describe("exit handlers", () => {
     expect(row[1]).toBe("3");
     expect(Number(row[3])).toBe(Math.floor(Number(row[2]) / 3));
     expect(r.lines.find((l) => l.startsWith("  total "))!.trim().split(/\s+/)[1]).toBe("4");
+  });
+});
+
+describe("string I/O", () => {
+  // REP OUTSB (string, REP) to COM1 with a 16-bit address size (instruction info bits 9:7 = 0).
+  const repOutsb = (count: bigint, rflags = 2n): SimExit => ({
+    reason: R.IO, qualification: ioQual(0x3f8, 1, false) | (1n << 4n) | (1n << 5n), instructionLength: 2,
+    regs: { rcx: 0xabcd0000n | count },
+    fields: { 0x440e: 0n, 0x640a: 0x8000n, 0x6820: rflags, 0x6406: 0n },
+  });
+  const withText = (ram: Uint8Array) => ram.set(Buffer.from("hey\n"), 0x8000);
+
+  it("REP OUTSB sends the buffer to the UART in one exit; RCX's low 16 bits reach 0, RIP moves on", () => {
+    const r = runGuest([repOutsb(4n), powerOff], skylakeX, withText);
+    expect(r.serial).toContain("\nguest: hey\n");
+    expect(r.hal.entries[1].regs.rcx).toBe(0xabcd0000n);
+    expect(r.hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c02n);
+  });
+
+  it("a REP longer than one chunk leaves RIP on the instruction with RCX counted down", () => {
+    const r = runGuest([repOutsb(5000n), powerOff], skylakeX, withText);
+    expect(r.hal.entries[1].regs.rcx).toBe(0xabcd0000n | (5000n - 4096n));
+    expect(r.hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
+  });
+
+  it("an operand outside guest RAM stops the VM at that address", () => {
+    const exit = repOutsb(4n);
+    exit.fields![0x640a] = 0x2000000n; // 32 MiB: past the 16 MiB of RAM
+    const r = runGuest([exit]);
+    expect(r.lines).toContain("VM stopped: guest-physical access at 0x2000000 outside guest RAM (0x1000000 bytes), claimed by no device");
   });
 });
 
