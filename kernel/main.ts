@@ -4,7 +4,7 @@
 // boot/main.c calls `boot` once, with the Multiboot2 registers and the
 // physical address and size of this module's linear memory.
 import { com1Init } from "../drivers/host/com1";
-import { begin, endl, line, putBytes, putHex, puts, putSize } from "./console/console";
+import { begin, endl, line, putBytes, putDec, putHex, puts, putSize } from "./console/console";
 import { parseMultiboot2, Mb2Error } from "./boot/multiboot2";
 import { printMemoryMap, printMb2Error, checkCoreRegion } from "./boot/memory-map";
 import { identifyCpu } from "./cpu/identify";
@@ -13,6 +13,8 @@ import { readSvmCaps } from "./virt/svm-caps";
 import { reportVirtualization, printCpu, VirtKind } from "./virt/report";
 import { maskLegacyPics } from "./platform/pic";
 import { enableXsave } from "./platform/xsave";
+import { calibrateTscKhz } from "./platform/tsc-calibrate";
+import { setTscKhz } from "./exits/cpuid";
 import { setLinearBase } from "./mm/linear";
 import { runGuest } from "./vm/run-guest";
 import { runSelftest } from "./selftest";
@@ -67,6 +69,15 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   const cpu = identifyCpu();
   printCpu(cpu);
   enableXsave(cpu);
+  const tscKhz = calibrateTscKhz();
+  setTscKhz(tscKhz);
+  begin("TSC: ");
+  if (tscKhz == 0) puts("frequency unknown (the PIT did not answer)");
+  else {
+    putDec(tscKhz / 1000);
+    puts(" MHz, calibrated against the PIT");
+  }
+  endl();
   const vmx = readVmxCaps(cpu);
   const kind = reportVirtualization(cpu, vmx, readSvmCaps(cpu));
 

@@ -27,6 +27,8 @@ const EPT_WB: u64 = 1 << 14;
 const EPT_2M: u64 = 1 << 16;
 const EPT_1G: u64 = 1 << 17;
 const EPT_INVEPT: u64 = 1 << 20;
+const EPT_INVEPT_SINGLE: u64 = 1 << 25;
+const EPT_INVEPT_ALL: u64 = 1 << 26;
 const EPT_INVVPID: u64 = <u64>1 << 32;
 
 export enum FeatureControl {
@@ -50,6 +52,8 @@ export class VmxCaps {
   ept1G: bool = false;
   eptWriteBack: bool = false;
   invept: bool = false;
+  inveptSingle: bool = false;
+  inveptAll: bool = false;
   invvpid: bool = false;
 
   usable(): bool { return this.present && this.featureControl != FeatureControl.LockedDisabled; }
@@ -84,6 +88,8 @@ export function readVmxCaps(cpu: CpuInfo): VmxCaps {
   c.ept2M = c.ept && (cap & EPT_2M) != 0;
   c.ept1G = c.ept && (cap & EPT_1G) != 0;
   c.invept = c.ept && (cap & EPT_INVEPT) != 0;
+  c.inveptSingle = c.invept && (cap & EPT_INVEPT_SINGLE) != 0;
+  c.inveptAll = c.invept && (cap & EPT_INVEPT_ALL) != 0;
   c.invvpid = c.vpid && (cap & EPT_INVVPID) != 0;
   return c;
 }

@@ -17,9 +17,21 @@ import { printExitTable } from "./stats";
 import { Uart16550 } from "../../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../../drivers/debug-exit";
 import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
-import { setBaselineExits } from "../hal/imports";
+import { setBaselineExits, invept } from "../hal/imports";
 
 export const GUEST_RAM_BYTES: u64 = 16 << 20;
+
+// INVEPT after building the tables, so that no translation cached for this
+// EPTP from an earlier use survives (SDM Vol. 3C §29.4.3.1): single-context
+// where supported, else all-context.
+const INVEPT_SINGLE: u32 = 1;
+const INVEPT_ALL: u32 = 2;
+
+function flushEpt(vmx: VmxCaps, eptp: u64): void {
+  if (!vmx.invept) return;
+  const st = invept(vmx.inveptSingle ? INVEPT_SINGLE : INVEPT_ALL, eptp);
+  if (st != 0) line("VMX: INVEPT failed");
+}
 const COM1: u32 = 0x3f8;
 
 // Run the module as a guest; true if it ended with status 0.
@@ -51,6 +63,7 @@ export function runGuest(info: Mb2Info, vmx: VmxCaps, linearEnd: u64, baseline: 
   const vm = new Vm(mem);
   setCurrentVm(vm);
   const ept = buildEpt(hostBase, GUEST_RAM_BYTES);
+  flushEpt(vmx, ept.eptp());
   const vcpu = new VmxVcpu();
   if (!vcpu.create(vmx.revision)) return false;
   setupControls(ept.eptp());

@@ -1,7 +1,8 @@
 /* cpuid: the hypervisor leaves and the filtered feature bits.
  *   0x40000000: EAX = max hypervisor leaf (>= 0x40000001), signature "tsvisorTSVI"
  *   0x1: ECX.hypervisor (bit 31) set, ECX.VMX (bit 5) clear
- *   0x80000001: ECX.SVM (bit 2) clear */
+ *   0x80000001: ECX.SVM (bit 2) clear
+ *   0x40000001: EAX = TSC frequency in kHz (nonzero) */
 #include "guest.inc"
     .text
     .global _start
@@ -55,4 +56,13 @@ bad_svm:
     PRINT "check: SVM visible: WRONG"
     mov byte ptr [failed], 1
 done:
+    mov eax, 0x40000001
+    cpuid
+    test eax, eax
+    jz tsc_bad
+    PRINT "check: leaf 0x40000001 gives the TSC frequency: ok"
+    VERDICT
+tsc_bad:
+    PRINT "check: leaf 0x40000001 TSC frequency is 0: WRONG"
+    mov byte ptr [failed], 1
     VERDICT

@@ -92,6 +92,14 @@ describe("exit handlers", () => {
     expect(after.vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c02n);
   });
 
+  it("CPUID 0x40000001: the TSC frequency the hypervisor calibrated against the PIT", () => {
+    // The simulated TSC advances 1000 ticks per read and the simulated PIT's
+    // OUT2 is high at once: one read apart over the 10 ms window = 100 kHz.
+    const r = runGuest([{ reason: R.CPUID, instructionLength: 2, regs: { rax: 0x40000001n, rcx: 0n } }, powerOff]);
+    expect(r.lines).toContain("TSC: 0 MHz, calibrated against the PIT");
+    expect(r.hal.entries[1].regs.rax).toBe(100n);
+  });
+
   it("CPUID leaf 1: the host's value with VMX hidden, the hypervisor bit set, OSXSAVE from the guest's CR4", () => {
     const { hal } = runGuest([{ reason: R.CPUID, instructionLength: 2, regs: { rax: 1n, rcx: 0n } }, powerOff]);
     const hostEcx = BigInt(skylakeX.cpuid["0x1"][2] >>> 0);
