@@ -17,6 +17,7 @@ import { calibrateTscKhz } from "./platform/tsc-calibrate";
 import { setTscKhz } from "./exits/cpuid";
 import { setLinearBase } from "./mm/linear";
 import { runGuest } from "./vm/run-guest";
+import { dumpVmxCaps } from "./virt/vmx-dump";
 import { runSelftest } from "./selftest";
 import { optionIs } from "./boot/cmdline";
 import { dumpBootInfo } from "./boot/bootinfo-dump";
@@ -80,6 +81,7 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   endl();
   const vmx = readVmxCaps(cpu);
   const kind = reportVirtualization(cpu, vmx, readSvmCaps(cpu));
+  if (optionIs(info.cmdline, info.cmdlineLen, "vmxcaps", "hex")) dumpVmxCaps(vmx);
 
   if (!runSelftest(info.cmdline, info.cmdlineLen)) {
     powerOff(false);

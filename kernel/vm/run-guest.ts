@@ -57,6 +57,11 @@ export function runGuest(info: Mb2Info, vmx: VmxCaps, linearEnd: u64, baseline: 
     line("VMX: tsvisor needs EPT and unrestricted guest to run a real-mode guest");
     return false;
   }
+  // kernel/mm/ept.ts maps guest RAM with 2 MiB pages and a 4-level walk.
+  if (!vmx.ept2M || !vmx.eptWalk4 || !vmx.eptWriteBack) {
+    line("VMX: tsvisor's EPT needs 2 MiB pages, a 4-level walk and write-back memory, which this CPU lacks");
+    return false;
+  }
   if (!enableVmx(vmx)) return false;
 
   const mem = new GuestMemory(hostBase, GUEST_RAM_BYTES);
