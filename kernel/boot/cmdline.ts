@@ -34,3 +34,19 @@ export function optionIs(line: usize, len: u32, key: string, value: string): boo
   if (at < 0) return false;
   return valueLength(line, len, at) == <u32>value.length && matches(line + at, value);
 }
+
+// The decimal value of `key=N`: -1 if absent, -2 if not a plain number
+// (or above 2^31).
+export function optionDecimal(line: usize, len: u32, key: string): i64 {
+  const at = findOption(line, len, key);
+  if (at < 0) return -1;
+  const n = valueLength(line, len, at);
+  if (n == 0 || n > 9) return -2;
+  let v: i64 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const c = <i64>load<u8>(line + <u32>at + i);
+    if (c < 0x30 || c > 0x39) return -2;
+    v = v * 10 + (c - 0x30);
+  }
+  return v;
+}

@@ -2,6 +2,7 @@
 //   guest RAM (host frames after the core's memory) → EPT → VMXON → VMCS →
 //   devices on the port bus → load the image → run → report and statistics.
 import { Mb2Info } from "../boot/multiboot2";
+import { optionDecimal } from "../boot/cmdline";
 import { isUsable } from "../boot/memory-map";
 import { VmxCaps } from "../virt/vmx-caps";
 import { enableVmx } from "../vmx/vmx-enable";
@@ -19,7 +20,21 @@ import { DebugExit, DEBUG_EXIT_PORT } from "../../drivers/debug-exit";
 import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
 import { setBaselineExits, invept } from "../hal/imports";
 
-export const GUEST_RAM_BYTES: u64 = 16 << 20;
+export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
+// Guest RAM is whole 2 MiB EPT pages under one page directory (kernel/mm/ept.ts).
+const MIN_GUEST_RAM_MIB: i64 = 2;
+const MAX_GUEST_RAM_MIB: i64 = 1024;
+
+// guest_ram=MiB on the command line: the size in bytes, or 0 (reported) if invalid.
+function guestRamBytes(info: Mb2Info): u64 {
+  const v = optionDecimal(info.cmdline, info.cmdlineLen, "guest_ram");
+  if (v == -1) return DEFAULT_GUEST_RAM_MIB << 20;
+  if (v < MIN_GUEST_RAM_MIB || v > MAX_GUEST_RAM_MIB || (v & 1) != 0) {
+    line("bad guest_ram: give an even number of MiB from 2 to 1024");
+    return 0;
+  }
+  return <u64>v << 20;
+}
 
 // INVEPT after building the tables, so that no translation cached for this
 // EPTP from an earlier use survives (SDM Vol. 3C §29.4.3.1): single-context
@@ -42,11 +57,13 @@ export function runGuest(info: Mb2Info, vmx: VmxCaps, linearEnd: u64, baseline: 
   putSize(<u64>(info.moduleEnd - info.moduleStart));
   puts(" image");
   endl();
+  const ramBytes = guestRamBytes(info);
+  if (ramBytes == 0) return false;
   // Guest RAM: the first 2 MiB-aligned host frames after the core's memory.
   const hostBase = (linearEnd + PAGE_2M - 1) & ~(PAGE_2M - 1);
-  if (!isUsable(info, hostBase, GUEST_RAM_BYTES)) {
+  if (!isUsable(info, hostBase, ramBytes)) {
     begin("guest RAM: ");
-    putSize(GUEST_RAM_BYTES);
+    putSize(ramBytes);
     puts(" at ");
     putHex(hostBase);
     puts(" is not usable RAM; the machine needs more memory");
@@ -64,10 +81,10 @@ export function runGuest(info: Mb2Info, vmx: VmxCaps, linearEnd: u64, baseline: 
   }
   if (!enableVmx(vmx)) return false;
 
-  const mem = new GuestMemory(hostBase, GUEST_RAM_BYTES);
+  const mem = new GuestMemory(hostBase, ramBytes);
   const vm = new Vm(mem);
   setCurrentVm(vm);
-  const ept = buildEpt(hostBase, GUEST_RAM_BYTES);
+  const ept = buildEpt(hostBase, ramBytes);
   flushEpt(vmx, ept.eptp());
   const vcpu = new VmxVcpu();
   if (!vcpu.create(vmx.revision)) return false;
@@ -79,7 +96,7 @@ export function runGuest(info: Mb2Info, vmx: VmxCaps, linearEnd: u64, baseline: 
   if (!loadFlatImage(mem, info.moduleStart, info.moduleEnd)) return false;
 
   begin("VM: ");
-  putSize(GUEST_RAM_BYTES);
+  putSize(ramBytes);
   puts(" RAM at host ");
   putHex(hostBase);
   puts(", EPT pointer ");

@@ -36,8 +36,19 @@ export function printRegisters(vcpu: Vcpu): void {
   endl();
 }
 
+function portBusCounts(vm: Vm): void {
+  if (vm.ports.unclaimedReads == 0 && vm.ports.unclaimedWrites == 0) return;
+  begin("port bus: ");
+  putDec(vm.ports.unclaimedReads);
+  puts(" reads and ");
+  putDec(vm.ports.unclaimedWrites);
+  puts(" writes to ports no device claims");
+  endl();
+}
+
 // Print the stop; return true if the guest ended the way a test counts as success.
 export function reportStop(vm: Vm, vcpu: Vcpu): bool {
+  portBusCounts(vm);
   const r = vm.stopReason;
   begin("VM stopped: ");
   if (r == StopReason.PowerOff) {

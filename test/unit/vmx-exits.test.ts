@@ -17,15 +17,15 @@ const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, CR: 28, IO: 30, RDM
 const ioQual = (port: number, size: number, isIn: boolean) => (BigInt(port) << 16n) | BigInt(size - 1) | (isIn ? 8n : 0n);
 const powerOff: SimExit = { reason: R.IO, qualification: ioQual(0xf4, 1, false), instructionLength: 2, regs: { rax: 0n } };
 
-function runGuest(exits: SimExit[], cpu = skylakeX, guestRam?: (ram: Uint8Array) => void) {
+function runGuest(exits: SimExit[], cpu = skylakeX, guestRam?: (ram: Uint8Array) => void, cmdline = "") {
   const image = new Uint8Array([0xf4]); // the image is never executed here: exits are scripted
   let hal!: SimHal;
   const r = bootCore(cpu, {
-    info: typicalPc(512, "", { start: MODULE_PHYS, end: MODULE_PHYS + image.length, name: "scripted.bin" }),
+    info: typicalPc(512, cmdline, { start: MODULE_PHYS, end: MODULE_PHYS + image.length, name: "scripted.bin" }),
     setup: (h) => {
       hal = h;
       h.mapPhysical(BigInt(MODULE_PHYS), image);
-      const ram = new Uint8Array(GUEST_RAM);
+      const ram = new Uint8Array(64 << 20);
       guestRam?.(ram);
       h.mapPhysical(GUEST_RAM_HOST, ram);
       h.exits = [...exits];
@@ -76,6 +76,32 @@ describe("VMCS set-up", () => {
     const r = runGuest([powerOff]);
     expect(r.hal.entries[0].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
     expect(r.lines).toContain("VM: 16 MiB RAM at host 0x2200000, EPT pointer 0x21a01e, entry 0000:7c00 (real mode, unrestricted guest)");
+  });
+});
+
+describe("guest_ram=", () => {
+  it("sizes guest RAM and its EPT mapping: 64 MiB is 32 large pages", () => {
+    const r = runGuest([powerOff], skylakeX, undefined, "guest_ram=64");
+    expect(r.lines).toContain("VM: 64 MiB RAM at host 0x2200000, EPT pointer 0x21a01e, entry 0000:7c00 (real mode, unrestricted guest)");
+    const eptp = r.hal.entries[0].vmcs.get(VMCS.EPT_POINTER)! & ~0xfffn;
+    const mem = new DataView(r.hal.memory!.buffer);
+    const entry = (phys: bigint, i: number) => mem.getBigUint64(Number(phys - LINEAR_BASE) + i * 8, true);
+    const pd = entry(entry(eptp, 0) & ~0xfffn, 0) & ~0xfffn;
+    expect(entry(pd, 31)).toBe((GUEST_RAM_HOST + 31n * 0x200000n) | 0xb7n);
+    expect(entry(pd, 32)).toBe(0n);
+  });
+
+  it.each(["3", "0", "2048", "abc", "", "99999999999"])("refuses guest_ram=%s before touching VMX", (v) => {
+    const r = runGuest([], skylakeX, undefined, `guest_ram=${v}`);
+    expect(r.lines).toContain("bad guest_ram: give an even number of MiB from 2 to 1024");
+    expect(r.hal.entries).toEqual([]);
+    expect(r.poweredOff).toBe("failure");
+  });
+
+  it("refuses guest RAM larger than the machine's usable memory", () => {
+    const r = runGuest([], skylakeX, undefined, "guest_ram=1024");
+    expect(r.lines).toContain("guest RAM: 1024 MiB at 0x2200000 is not usable RAM; the machine needs more memory");
+    expect(r.poweredOff).toBe("failure");
   });
 });
 
@@ -140,12 +166,14 @@ describe("exit handlers", () => {
     expect(r.serial).toContain("\nguest: hi\n");
   });
 
-  it("IN from an unclaimed port reads all-ones and keeps RAX's upper bits", () => {
-    const { hal } = runGuest([
+  it("IN from an unclaimed port reads all-ones and keeps RAX's upper bits; the stop report counts it", () => {
+    const { hal, lines } = runGuest([
       { reason: R.IO, qualification: ioQual(0x1234, 2, true), instructionLength: 1, regs: { rax: 0x1122334455667788n } },
+      { reason: R.IO, qualification: ioQual(0x80, 1, false), instructionLength: 2 },
       powerOff,
     ]);
     expect(hal.entries[1].regs.rax).toBe(0x112233445566ffffn);
+    expect(lines).toContain("port bus: 1 reads and 1 writes to ports no device claims");
   });
 
   it("the exit table counts each kind, with total and mean ticks", () => {
