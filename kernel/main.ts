@@ -80,7 +80,8 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   }
   endl();
   const vmx = readVmxCaps(cpu);
-  const kind = reportVirtualization(cpu, vmx, readSvmCaps(cpu));
+  const svm = readSvmCaps(cpu);
+  const kind = reportVirtualization(cpu, vmx, svm);
   if (optionIs(info.cmdline, info.cmdlineLen, "vmxcaps", "hex")) dumpVmxCaps(vmx);
 
   if (!runSelftest(info.cmdline, info.cmdlineLen)) {
@@ -92,11 +93,11 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
     powerOff(true);
     return;
   }
-  if (kind != VirtKind.Vmx) {
-    line("cannot run the guest: no usable VMX with EPT on this machine");
+  if (kind == VirtKind.None) {
+    line("cannot run the guest: no usable VMX with EPT or SVM with nested paging on this machine");
     powerOff(false);
     return;
   }
   const baseline = optionIs(info.cmdline, info.cmdlineLen, "bench", "baseline");
-  powerOff(runGuest(info, vmx, linearBase + linearBytes, baseline));
+  powerOff(runGuest(info, kind, vmx, svm, linearBase + linearBytes, baseline));
 }

@@ -58,3 +58,10 @@
 // XSETBV (SDM Vol. 2C): load extended control register `index` (0: XCR0).
 // Needs CR4.OSXSAVE, which the core sets at boot where CPUID shows XSAVE.
 @external("hal", "xsetbv") export declare function xsetbv(index: u32, value: u64): void;
+
+// ---- SVM (AMD APM Vol. 2 §15) ----
+// VMRUN the guest whose VMCB is at `guestVmcb` with the registers in `frame`
+// (as for vmEnter; RAX and RSP are in the VMCB); returns after the #VMEXIT
+// with the guest's registers saved back. `hostVmcb` holds the host's
+// VMSAVE state meanwhile.
+@external("hal", "svmRun") export declare function svmRun(frame: usize, guestVmcb: u64, hostVmcb: u64): void;

@@ -21,3 +21,12 @@ export function allocPage(): usize {
   memory.fill(page, 0, PAGE);
   return page;
 }
+
+// `n` physically contiguous zeroed pages (the SVM I/O and MSR permission
+// maps span 3 and 2 pages).
+export function allocPages(n: usize): usize {
+  const raw = heap.alloc(PAGE * (n + 1));
+  const first = (raw + PAGE - 1) & ~(PAGE - 1);
+  memory.fill(first, 0, PAGE * n);
+  return first;
+}

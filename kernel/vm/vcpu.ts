@@ -12,6 +12,8 @@ export const RBP: u32 = 5;
 export const RSI: u32 = 6;
 export const RDI: u32 = 7;
 
+import { Vm } from "./vm";
+
 export const FRAME_BYTES: usize = 128;
 
 export abstract class Vcpu {
@@ -39,6 +41,9 @@ export abstract class Vcpu {
   abstract setCr4(v: u64): void;
   // Deliver a hardware exception to the guest on the next entry.
   abstract injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void;
+
+  // Enter the guest and handle its exits until the VM stops.
+  abstract run(vm: Vm): void;
 
   // Move past the instruction that exited.
   advance(length: u32): void {

@@ -1,0 +1,80 @@
+/*
+ * VM entry and exit for SVM (AMD APM Vol. 2 §15.5 "VMRUN", §15.6 "#VMEXIT").
+ *
+ *   void svm_run(uint64_t *frame, uint64_t guest_vmcb_pa, uint64_t host_vmcb_pa)
+ *
+ * With GIF clear (CLGI), saves the host's FS/GS/TR/LDTR/syscall state with
+ * VMSAVE into the host VMCB, loads the guest's with VMLOAD, loads the guest's
+ * general-purpose registers from `frame` (same layout as the VMX frame; RAX
+ * and RSP live in the VMCB) and executes VMRUN. VMRUN saves the host's RSP,
+ * RIP and RAX in the host save area, so #VMEXIT resumes right after it with
+ * this stack: the guest registers go back into the frame, the guest's hidden
+ * state into its VMCB (VMSAVE), the host's comes back (VMLOAD), GIF is set
+ * again (STGI) and svm_run returns. The exit code is in the guest VMCB.
+ */
+    .intel_syntax noprefix
+    .code64
+    .section .text
+
+    .global svm_run
+svm_run:
+    push rbp
+    push rbx
+    push r12
+    push r13
+    push r14
+    push r15
+    push rdx                      /* [rsp + 16]: host VMCB */
+    push rsi                      /* [rsp + 8]:  guest VMCB */
+    push rdi                      /* [rsp + 0]:  frame */
+    clgi
+    mov rax, rdx
+    vmsave rax
+    mov rax, rsi
+    vmload rax
+    mov rcx, [rdi + 8]
+    mov rdx, [rdi + 16]
+    mov rbx, [rdi + 24]
+    mov rbp, [rdi + 40]
+    mov rsi, [rdi + 48]
+    mov r8,  [rdi + 64]
+    mov r9,  [rdi + 72]
+    mov r10, [rdi + 80]
+    mov r11, [rdi + 88]
+    mov r12, [rdi + 96]
+    mov r13, [rdi + 104]
+    mov r14, [rdi + 112]
+    mov r15, [rdi + 120]
+    mov rdi, [rdi + 56]
+    vmrun rax
+    /* #VMEXIT: RSP and RAX are the host's again; the rest is the guest's. */
+    push rdi
+    mov rdi, [rsp + 8]
+    mov [rdi + 8], rcx
+    mov [rdi + 16], rdx
+    mov [rdi + 24], rbx
+    mov [rdi + 40], rbp
+    mov [rdi + 48], rsi
+    mov [rdi + 64], r8
+    mov [rdi + 72], r9
+    mov [rdi + 80], r10
+    mov [rdi + 88], r11
+    mov [rdi + 96], r12
+    mov [rdi + 104], r13
+    mov [rdi + 112], r14
+    mov [rdi + 120], r15
+    pop rax
+    mov [rdi + 56], rax
+    mov rax, [rsp + 8]
+    vmsave rax
+    mov rax, [rsp + 16]
+    vmload rax
+    stgi
+    add rsp, 24
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbx
+    pop rbp
+    ret

@@ -1,0 +1,36 @@
+// SVM #VMEXIT codes (AMD APM Vol. 2 Appendix C) into the neutral exit kinds.
+import { ExitKind } from "../vm/exit";
+
+export const VMEXIT_EXCP_BASE: u64 = 0x040;
+export const VMEXIT_INTR: u64 = 0x060;
+export const VMEXIT_NMI: u64 = 0x061;
+export const VMEXIT_VINTR: u64 = 0x064;
+export const VMEXIT_CPUID: u64 = 0x072;
+export const VMEXIT_INVD: u64 = 0x076;
+export const VMEXIT_HLT: u64 = 0x078;
+export const VMEXIT_IOIO: u64 = 0x07b;
+export const VMEXIT_MSR: u64 = 0x07c;
+export const VMEXIT_SHUTDOWN: u64 = 0x07f;
+export const VMEXIT_VMMCALL: u64 = 0x081;
+export const VMEXIT_WBINVD: u64 = 0x089;
+export const VMEXIT_XSETBV: u64 = 0x08d;
+export const VMEXIT_NPF: u64 = 0x400;
+export const VMEXIT_INVALID: u64 = 0xffffffffffffffff; // VMRUN refused the guest state
+
+export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
+  if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) return ExitKind.Exception;
+  if (code == VMEXIT_INTR || code == VMEXIT_NMI) return ExitKind.ExternalInterrupt;
+  if (code == VMEXIT_VINTR) return ExitKind.InterruptWindow;
+  if (code == VMEXIT_CPUID) return ExitKind.Cpuid;
+  if (code == VMEXIT_HLT) return ExitKind.Hlt;
+  if (code == VMEXIT_IOIO) return ExitKind.Io;
+  // EXITINFO1 = 0 for RDMSR, 1 for WRMSR (APM Vol. 2 §15.11).
+  if (code == VMEXIT_MSR) return exitInfo1 == 0 ? ExitKind.MsrRead : ExitKind.MsrWrite;
+  if (code == VMEXIT_SHUTDOWN) return ExitKind.TripleFault;
+  if (code == VMEXIT_VMMCALL) return ExitKind.Hypercall;
+  if (code == VMEXIT_XSETBV) return ExitKind.Xsetbv;
+  if (code == VMEXIT_INVD || code == VMEXIT_WBINVD) return ExitKind.CacheFlush;
+  if (code == VMEXIT_NPF) return ExitKind.NestedPageFault;
+  if (code == VMEXIT_INVALID) return ExitKind.EntryFailure;
+  return ExitKind.Unhandled;
+}

@@ -1,0 +1,51 @@
+// Lengths of intercepted instructions where the CPU gives no next RIP (no
+// NRIP save, as under QEMU's TCG; IOIO has its own in EXITINFO2). The bytes
+// at the guest's RIP are fetched and decoded: legacy prefixes (Intel SDM
+// Vol. 2A §2.1.1 / AMD APM Vol. 3 §1.2), a REX prefix in 64-bit mode, then
+// the instruction's own opcode bytes.
+import { ExitKind } from "../vm/exit";
+
+export const MAX_INSN: u32 = 15; // architectural limit
+
+function isLegacyPrefix(b: u32): bool {
+  return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 ||
+    b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
+}
+
+// Opcode bytes of each intercepted instruction, 0 if the kind has none here.
+function opcodeOf(kind: ExitKind): u32 {
+  if (kind == ExitKind.Cpuid) return 0x0fa2;      // 0F A2
+  if (kind == ExitKind.MsrRead) return 0x0f32;    // 0F 32
+  if (kind == ExitKind.MsrWrite) return 0x0f30;   // 0F 30
+  if (kind == ExitKind.Hlt) return 0xf4;          // F4
+  if (kind == ExitKind.Hypercall) return 0x0f01d9; // 0F 01 D9 (VMMCALL)
+  if (kind == ExitKind.Xsetbv) return 0x0f01d1;   // 0F 01 D1
+  return 0;
+}
+
+function opcodeBytes(op: u32): u32 {
+  return op > 0xffff ? 3 : op > 0xff ? 2 : 1;
+}
+
+// The shortest form, for when the bytes cannot be fetched.
+export function minimumLength(kind: ExitKind): u32 {
+  const op = opcodeOf(kind);
+  return op == 0 ? 0 : opcodeBytes(op);
+}
+
+// Length of the instruction at `p` (n bytes fetched) for an exit of `kind`,
+// or 0 if the bytes are not that instruction.
+export function instructionLength(p: usize, n: u32, kind: ExitKind, longMode: bool): u32 {
+  const op = opcodeOf(kind);
+  if (op == 0) return 0;
+  let i: u32 = 0;
+  while (i < n && i < MAX_INSN && isLegacyPrefix(<u32>load<u8>(p + i))) i++;
+  if (longMode && i < n && (<u32>load<u8>(p + i) & 0xf0) == 0x40) i++; // REX
+  const len = opcodeBytes(op);
+  if (i + len > n || i + len > MAX_INSN) return 0;
+  for (let k: u32 = 0; k < len; k++) {
+    const want = (op >> ((len - 1 - k) * 8)) & 0xff;
+    if (<u32>load<u8>(p + i + k) != want) return 0;
+  }
+  return i + len;
+}

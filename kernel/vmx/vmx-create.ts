@@ -1,0 +1,39 @@
+// A VMX vCPU for a guest: check what the backend needs, VMXON, EPT, VMCS.
+import { invept } from "../hal/imports";
+import { VmxCaps } from "../virt/vmx-caps";
+import { enableVmx } from "./vmx-enable";
+import { setupControls, setupHostState, setupGuestRealMode } from "./vmcs-setup";
+import { VmxVcpu } from "./vmx-vcpu";
+import { buildEpt, eptPointer } from "../mm/ept";
+import { begin, line, puts, putHex } from "../console/console";
+
+// INVEPT after building the tables, so that no translation cached for this
+// EPTP from an earlier use survives (SDM Vol. 3C §29.4.3.1): single-context
+// where supported, else all-context.
+const INVEPT_SINGLE: u32 = 1;
+const INVEPT_ALL: u32 = 2;
+
+export function createVmxVcpu(vmx: VmxCaps, hostBase: u64, ramBytes: u64, entry: u64): VmxVcpu | null {
+  if (!vmx.ept || !vmx.unrestrictedGuest) {
+    line("VMX: tsvisor needs EPT and unrestricted guest to run a real-mode guest");
+    return null;
+  }
+  // kernel/mm/nested-paging.ts maps guest RAM with 2 MiB pages and a 4-level walk.
+  if (!vmx.ept2M || !vmx.eptWalk4 || !vmx.eptWriteBack) {
+    line("VMX: tsvisor's EPT needs 2 MiB pages, a 4-level walk and write-back memory, which this CPU lacks");
+    return null;
+  }
+  if (!enableVmx(vmx)) return null;
+  const eptp = eptPointer(buildEpt(hostBase, ramBytes));
+  if (vmx.invept && invept(vmx.inveptSingle ? INVEPT_SINGLE : INVEPT_ALL, eptp) != 0) line("VMX: INVEPT failed");
+  const vcpu = new VmxVcpu();
+  if (!vcpu.create(vmx.revision)) return null;
+  setupControls(eptp);
+  setupHostState();
+  setupGuestRealMode(entry, entry);
+  begin("VMX: EPT pointer ");
+  putHex(eptp);
+  puts(", VPID 1, unrestricted guest");
+  line("");
+  return vcpu;
+}
