@@ -8,7 +8,9 @@ import { Vcpu, RAX, RCX, RDX } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { cpuid } from "../cpu/cpuid";
 import { xsetbv } from "../hal/imports";
+import { hostHasXsave } from "../platform/xsave";
 
+const VECTOR_UD: u32 = 6;
 const VECTOR_GP: u32 = 13;
 const XCR0_X87: u64 = 1 << 0;
 const XCR0_SSE: u64 = 1 << 1;
@@ -22,6 +24,12 @@ export function xcr0Valid(value: u64, supported: u64): bool {
 }
 
 export function handleXsetbv(vcpu: Vcpu, exit: ExitInfo): Action {
+  // Without XSAVE in the host there is no XCR0 to load: #UD, as on a CPU
+  // without XSAVE (SDM Vol. 2C XSETBV).
+  if (!hostHasXsave()) {
+    vcpu.injectException(VECTOR_UD, 0, false);
+    return Action.Resume;
+  }
   const index = <u32>vcpu.gpr(RCX);
   const value = (vcpu.gpr(RDX) << 32) | (vcpu.gpr(RAX) & 0xffffffff);
   const r = cpuid(LEAF_XSAVE, 0);

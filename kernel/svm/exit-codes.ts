@@ -17,6 +17,12 @@ export const VMEXIT_XSETBV: u64 = 0x08d;
 export const VMEXIT_NPF: u64 = 0x400;
 export const VMEXIT_INVALID: u64 = 0xffffffffffffffff; // VMRUN refused the guest state
 
+// The APM defines VMEXIT_INVALID as a 64-bit -1; QEMU's TCG stores it as a
+// 32-bit -1, zero-extended. Accept both.
+export function isVmexitInvalid(code: u64): bool {
+  return code == VMEXIT_INVALID || code == 0xffffffff;
+}
+
 export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
   if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) return ExitKind.Exception;
   if (code == VMEXIT_INTR || code == VMEXIT_NMI) return ExitKind.ExternalInterrupt;
@@ -31,6 +37,6 @@ export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
   if (code == VMEXIT_XSETBV) return ExitKind.Xsetbv;
   if (code == VMEXIT_INVD || code == VMEXIT_WBINVD) return ExitKind.CacheFlush;
   if (code == VMEXIT_NPF) return ExitKind.NestedPageFault;
-  if (code == VMEXIT_INVALID) return ExitKind.EntryFailure;
+  if (isVmexitInvalid(code)) return ExitKind.EntryFailure;
   return ExitKind.Unhandled;
 }

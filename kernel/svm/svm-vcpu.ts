@@ -3,7 +3,7 @@
 // Intercepts match what the VMX backend traps (kernel/vmx/controls.ts).
 import { svmRun, rdtsc } from "../hal/imports";
 import * as B from "./vmcb";
-import { kindOfSvmExit, VMEXIT_IOIO, VMEXIT_INVALID } from "./exit-codes";
+import { kindOfSvmExit, VMEXIT_IOIO } from "./exit-codes";
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
 import { ExitInfo, ExitKind, Action } from "../vm/exit";
@@ -150,7 +150,6 @@ export class SvmVcpu extends Vcpu {
     } else {
       e.instructionLength = this.decodeLength(vm, e.kind);
     }
-    if (code == VMEXIT_INVALID) e.kind = ExitKind.EntryFailure;
   }
 
   // No NRIP save: fetch the instruction and decode its length.

@@ -5,7 +5,7 @@ import { enableVmx } from "./vmx-enable";
 import { setupControls, setupHostState, setupGuestRealMode } from "./vmcs-setup";
 import { VmxVcpu } from "./vmx-vcpu";
 import { buildEpt, eptPointer } from "../mm/ept";
-import { begin, line, puts, putHex } from "../console/console";
+import { begin, endl, line, puts, putHex } from "../console/console";
 
 // INVEPT after building the tables, so that no translation cached for this
 // EPTP from an earlier use survives (SDM Vol. 3C §29.4.3.1): single-context
@@ -34,6 +34,6 @@ export function createVmxVcpu(vmx: VmxCaps, hostBase: u64, ramBytes: u64, entry:
   begin("VMX: EPT pointer ");
   putHex(eptp);
   puts(", VPID 1, unrestricted guest");
-  line("");
+  endl();
   return vcpu;
 }

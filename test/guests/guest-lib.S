@@ -56,3 +56,34 @@ guest_print_hex32:
 
     .data
 hex_digit: .byte 0, 0
+
+    .text
+    .global guest_hypercall
+/* VMCALL (0F 01 C1) on Intel, VMMCALL (0F 01 D9) on AMD: CPUID leaf 0's
+ * EBX is "Auth" on AMD. Preserves everything but the hypercall's results. */
+guest_hypercall:
+    cmp byte ptr [vendor_known], 0
+    jne 1f
+    push eax
+    push ebx
+    push ecx
+    push edx
+    xor eax, eax
+    cpuid
+    cmp ebx, 0x68747541         /* "Auth" */
+    sete byte ptr [vendor_amd]
+    mov byte ptr [vendor_known], 1
+    pop edx
+    pop ecx
+    pop ebx
+    pop eax
+1:  cmp byte ptr [vendor_amd], 0
+    jne 2f
+    vmcall
+    ret
+2:  vmmcall
+    ret
+
+    .data
+vendor_known: .byte 0
+vendor_amd:   .byte 0

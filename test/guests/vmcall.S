@@ -1,4 +1,4 @@
-/* vmcall: the hypercall ABI (docs/hypercalls.md).
+/* vmcall: the hypercall ABI (docs/hypercalls.md), by VMCALL or VMMCALL.
  *   0 CONSOLE_WRITE prints a buffer and returns its length; a buffer outside
  *     guest RAM returns -1; 1 EXIT_COUNT returns counters (port I/O > 0);
  *   an unknown call returns -1; 2 POWER_OFF ends the run with status 0. */
@@ -12,7 +12,7 @@ _start:
     mov eax, 0
     mov ebx, offset message
     mov ecx, message_end - message
-    vmcall
+    HYPERCALL
     cmp eax, message_end - message
     jne write_bad
     PRINT "check: CONSOLE_WRITE returned the length: ok"
@@ -24,7 +24,7 @@ outside:
     mov eax, 0
     mov ebx, 0x7ffff000     /* far beyond the 16 MiB of guest RAM */
     mov ecx, 16
-    vmcall
+    HYPERCALL
     cmp eax, -1
     jne outside_bad
     PRINT "check: CONSOLE_WRITE outside guest RAM refused: ok"
@@ -35,7 +35,7 @@ outside_bad:
 counts:
     mov eax, 1
     mov ebx, 8              /* exit kind 8: port I/O (kernel/vm/exit.ts) */
-    vmcall
+    HYPERCALL
     test eax, eax
     jz counts_bad
     PRINT "check: EXIT_COUNT reports port I/O exits: ok"
@@ -45,7 +45,7 @@ counts_bad:
     mov byte ptr [failed], 1
 unknown:
     mov eax, 99
-    vmcall
+    HYPERCALL
     cmp eax, -1
     jne unknown_bad
     PRINT "check: unknown hypercall returns -1: ok"
@@ -59,7 +59,7 @@ finish:
     PRINT "verdict: PASS"
     mov eax, 2              /* POWER_OFF with status 0 */
     xor ebx, ebx
-    vmcall
+    HYPERCALL
     PRINT "POWER_OFF returned: WRONG"
 fail:
     VERDICT

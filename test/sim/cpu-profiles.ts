@@ -110,7 +110,7 @@ export const epycRome: CpuProfile = {
     ...brand("AMD EPYC 7702 64-Core Processor"),
     "0x8000000a": [0x1, 0x8000, 0, 0x0001bcff], // NP, NRIPS, VMCB clean, flush by ASID, decode assists ...
   },
-  msrs: { 0xc0010114: 0x8n },       // VM_CR: LOCK, SVMDIS clear
+  msrs: { 0xc0010114: 0x8n, 0xc0000080: 0x500n, 0xc0010117: 0n }, // VM_CR: LOCK, SVMDIS clear; EFER; VM_HSAVE_PA
 };
 
 export const epycSvmDisabled: CpuProfile = {
@@ -131,7 +131,7 @@ export const qemuTcgSvm: CpuProfile = {
     "0x8000000a": [0x1, 0x10, 0, 0x1],             // NP only: no NRIPS, clean bits, decode assists
     ...hypervisorLeaf("TCGTCGTCGTCG"),
   },
-  msrs: { 0xc0010114: 0x0n },
+  msrs: { 0xc0010114: 0x0n, 0xc0000080: 0x500n, 0xc0010117: 0n },
 };
 
 // QEMU TCG's plain qemu64: SVM is in its default feature set, NPT is not.

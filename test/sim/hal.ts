@@ -44,6 +44,24 @@ export const VMCS = {
 
 const GPR_SLOT = { rax: 0, rcx: 1, rdx: 2, rbx: 3 } as const;
 
+// One scripted #VMEXIT for the simulated SVM: what VMRUN leaves in the VMCB.
+export interface SvmSimExit {
+  code: bigint;                 // EXITCODE (AMD APM Vol. 2 Appendix C)
+  info1?: bigint;
+  info2?: bigint;
+  nrip?: bigint;                // next RIP, where the CPU has NRIP save
+  rax?: bigint;                 // the guest's RAX (kept in the VMCB)
+  regs?: Partial<Record<"rbx" | "rcx" | "rdx", bigint>>;
+  save?: Record<number, bigint>; // other VMCB fields by offset (e.g. CR0 0x558)
+}
+
+// VMCB offsets the simulator and tests use (APM Vol. 2 Appendix B).
+export const VMCB = {
+  INTERCEPT_MISC1: 0x00c, INTERCEPT_MISC2: 0x010, IOPM_BASE_PA: 0x040, MSRPM_BASE_PA: 0x048, GUEST_ASID: 0x058,
+  EXITCODE: 0x070, EXITINFO1: 0x078, EXITINFO2: 0x080, NP_ENABLE: 0x090, EVENTINJ: 0x0a8, N_CR3: 0x0b0, NRIP: 0x0c8,
+  CS_BASE: 0x418, EFER: 0x4d0, CR0: 0x558, RIP: 0x578, RAX: 0x5f8,
+} as const;
+
 export class SimHal {
   serial = "";
   debugExit: number | null = null;
@@ -56,6 +74,10 @@ export class SimHal {
   tsc = 0n;
   baselineExits = false;
   xcr = new Map<number, bigint>([[0, 1n]]);
+  // The simulated SVM: exits to deliver, and VMCB snapshots at each VMRUN.
+  linearBase = 0x200000n;
+  svmExits: SvmSimExit[] = [];
+  vmruns: { vmcb: Uint8Array; regs: Record<keyof typeof GPR_SLOT, bigint> }[] = [];
   // The simulated VMX: the current VMCS as a map of fields, and the exits to deliver.
   vmcs = new Map<number, bigint>();
   exits: SimExit[] = [];
@@ -120,6 +142,23 @@ export class SimHal {
     return 0;
   }
 
+  // VMRUN: record the VMCB the core prepared, then write the next scripted #VMEXIT into it.
+  private svmRun(frame: number, vmcb: number): void {
+    const mem = this.linear();
+    this.vmruns.push({ vmcb: mem.slice(vmcb, vmcb + 4096), regs: this.frameRegs(frame) });
+    const e = this.svmExits.shift();
+    if (!e) throw new Error("the core ran the guest again after the last scripted #VMEXIT");
+    const v = new DataView(mem.buffer);
+    const set = (off: number, x: bigint) => v.setBigUint64(vmcb + off, x, true);
+    set(VMCB.EXITCODE, e.code);
+    set(VMCB.EXITINFO1, e.info1 ?? 0n);
+    set(VMCB.EXITINFO2, e.info2 ?? 0n);
+    set(VMCB.NRIP, e.nrip ?? 0n);
+    if (e.rax !== undefined) set(VMCB.RAX, e.rax);
+    for (const [off, x] of Object.entries(e.save ?? {})) set(Number(off), x);
+    for (const [k, x] of Object.entries(e.regs ?? {})) v.setBigUint64(frame + GPR_SLOT[k as keyof typeof GPR_SLOT] * 8, x, true);
+  }
+
   imports(): WebAssembly.Imports {
     const ret = (v: number) => v >>> 0;
     return {
@@ -175,6 +214,7 @@ export class SimHal {
         xsetbv: (index: number, v: bigint) => void this.xcr.set(index, BigInt.asUintN(64, v)),
         setBaselineExits: (on: number) => void (this.baselineExits = on !== 0),
         vmEnter: (frame: number) => this.vmEnter(frame),
+        svmRun: (frame: number, vmcb: bigint) => this.svmRun(frame, Number(vmcb - this.linearBase)),
       },
     };
   }

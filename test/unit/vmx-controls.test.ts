@@ -58,7 +58,7 @@ describe("models that cannot run a real-mode guest", () => {
     const r = bootWithGuest(profileFrom("core2_penryn_t9600"));
     expect(r.lines).toContain("  EPT: no");
     expect(r.lines).toContain("verdict: not usable: VMX without EPT (tsvisor needs EPT)");
-    expect(r.lines).toContain("cannot run the guest: no usable VMX with EPT on this machine");
+    expect(r.lines).toContain("cannot run the guest: no usable VMX with EPT or SVM with nested paging on this machine");
     expect(r.hal.entries).toEqual([]);
     expect(r.poweredOff).toBe("failure");
   });

@@ -75,14 +75,15 @@ describe("VMCS set-up", () => {
   it("loads the image at 0x7c00 and enters real mode there", () => {
     const r = runGuest([powerOff]);
     expect(r.hal.entries[0].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
-    expect(r.lines).toContain("VM: 16 MiB RAM at host 0x2200000, EPT pointer 0x21a01e, entry 0000:7c00 (real mode, unrestricted guest)");
+    expect(r.lines).toContain("VMX: EPT pointer 0x21a01e, VPID 1, unrestricted guest");
+    expect(r.lines).toContain("VM: 16 MiB RAM at host 0x2200000, entry 0000:7c00 (real mode)");
   });
 });
 
 describe("guest_ram=", () => {
   it("sizes guest RAM and its EPT mapping: 64 MiB is 32 large pages", () => {
     const r = runGuest([powerOff], skylakeX, undefined, "guest_ram=64");
-    expect(r.lines).toContain("VM: 64 MiB RAM at host 0x2200000, EPT pointer 0x21a01e, entry 0000:7c00 (real mode, unrestricted guest)");
+    expect(r.lines).toContain("VM: 64 MiB RAM at host 0x2200000, entry 0000:7c00 (real mode)");
     const eptp = r.hal.entries[0].vmcs.get(VMCS.EPT_POINTER)! & ~0xfffn;
     const mem = new DataView(r.hal.memory!.buffer);
     const entry = (phys: bigint, i: number) => mem.getBigUint64(Number(phys - LINEAR_BASE) + i * 8, true);
