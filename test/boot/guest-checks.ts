@@ -1,0 +1,51 @@
+// What each passing test guest must print (its "check:" lines and notes),
+// before its verdict, on either backend; and reading the exit table.
+import { PASSING_GUESTS } from "./cmdlines.js";
+
+// What each passing guest must have checked (its "check:" lines), beyond its verdict.
+export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
+  hello: ["hello from a real-mode guest"],
+  cpuid: [
+    "check: hypervisor signature tsvisorTSVI: ok",
+    "check: leaf 1 hypervisor bit set, VMX hidden: ok",
+    "check: SVM hidden: ok",
+    "check: leaf 0x40000001 gives the TSC frequency: ok",
+  ],
+  msr: [
+    "check: IA32_PAT reads its power-on value: ok",
+    "check: IA32_PAT write then read round-trips: ok",
+    "check: IA32_APIC_BASE is 0xfee00900: ok",
+    "check: RDMSR of unknown MSR 0xc0de raised #GP: ok",
+  ],
+  vmcall: [
+    "written by the CONSOLE_WRITE hypercall",
+    "check: CONSOLE_WRITE returned the length: ok",
+    "check: CONSOLE_WRITE outside guest RAM refused: ok",
+    "check: EXIT_COUNT reports port I/O exits: ok",
+    "check: unknown hypercall returns -1: ok",
+  ],
+  "long-mode": [
+    "real mode: building page tables",
+    "long mode: running 64-bit code",
+    "check: EFER.LMA set: ok",
+    "check: CPUID in long mode sees tsvisor: ok",
+  ],
+  "cr4-xsetbv": [
+    "check: CPUID.1:ECX.OSXSAVE follows the guest's CR4: ok",
+    "check: XSETBV loaded XCR0 = 3: ok",
+    "check: invalid XCR0 raised #GP: ok",
+    "check: setting CR4.VMXE raised #GP: ok",
+  ],
+  "string-io": [
+    "a line written by a single REP OUTSB",
+    "check: REP OUTSB left CX = 0 and SI at the end: ok",
+    "check: REP INSB filled 16 bytes with 0xff and no more: ok",
+  ],
+};
+
+// One exit-table row: "  <reason>  <count>  <total>  <mean>".
+export function exitRow(lines: string[], reason: string): number[] | null {
+  const row = lines.find((l) => l.startsWith(`  ${reason} `));
+  return row ? row.trim().slice(reason.length).trim().split(/\s+/).map(Number) : null;
+}
+
