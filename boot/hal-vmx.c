@@ -82,7 +82,7 @@ void Z_halZ_hostTables(struct Z_hal_instance_t* h, u32 out) {
 }
 
 /* Benchmark baseline switch (boot/vmx-trampoline.S); the core decides when. */
-extern uint8_t vmx_baseline;
+extern uint8_t bench_baseline;
 void Z_halZ_setBaselineExits(struct Z_hal_instance_t* h, u32 on) {
-    (void)h; vmx_baseline = on ? 1 : 0;
+    (void)h; bench_baseline = on ? 1 : 0;
 }

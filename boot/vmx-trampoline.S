@@ -78,12 +78,12 @@ vmx_enter:
     .global vmx_exit_stub
 vmx_exit_stub:
     /*
-     * Benchmark baseline only (npm run bench): when vmx_baseline is set, a
+     * Benchmark baseline only (npm run bench): when bench_baseline is set, a
      * CPUID exit or an OUT to port 0x80 resumes the guest at once, past the
      * instruction, without reaching the core: the cost of the bare hardware
      * transition, against which the core's exit path is measured.
      */
-    cmp byte ptr [rip + vmx_baseline], 0
+    cmp byte ptr [rip + bench_baseline], 0
     je 7f
     push rax
     push rcx
@@ -144,6 +144,6 @@ vmx_exit_stub:
     .balign 8
 vmx_frame:
     .skip 8
-    .global vmx_baseline
-vmx_baseline:
+    .global bench_baseline
+bench_baseline:
     .skip 1

@@ -11,7 +11,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, hostError: 4 } as 
 
 function positiveInt(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number of seconds");
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number");
   return n;
 }
 
@@ -45,9 +45,10 @@ program
 program
   .command("bench")
   .description("measure an exit round trip through the core against an assembly-only exit handler, same host, same run")
-  .option("--host <host>", "test host (the bench guest needs VMX: bochs)", "bochs")
+  .option("--host <host>", "bochs (VMX), qemu (SVM on TCG) or all", "all")
+  .option("--runs <n>", "runs of each side; the median is reported", positiveInt, 3)
   .option("--timeout <sec>", "time-out for each run", positiveInt, 180)
-  .action(async (o: { host: string; timeout: number }) => {
+  .action(async (o: { host: string; timeout: number; runs: number }) => {
     process.exitCode = await benchCommand(o);
   });
 

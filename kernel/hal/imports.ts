@@ -52,8 +52,9 @@
 @external("hal", "vmEnter") export declare function vmEnter(frame: usize, resume: u32): u32;
 // Writes GDTR base, IDTR base, TR selector and TR base (4 x u64) at `out`.
 @external("hal", "hostTables") export declare function hostTables(out: usize): void;
-// Benchmark baseline: when on, the native exit stub resumes CPUID exits and
-// OUTs to port 0x80 at once, without calling the core (npm run bench).
+// Benchmark baseline: when on, the native exit paths (VMX and SVM) resume
+// CPUID exits and OUTs to port 0x80 at once, without calling the core
+// (npm run bench).
 @external("hal", "setBaselineExits") export declare function setBaselineExits(on: u32): void;
 // XSETBV (SDM Vol. 2C): load extended control register `index` (0: XCR0).
 // Needs CR4.OSXSAVE, which the core sets at boot where CPUID shows XSAVE.

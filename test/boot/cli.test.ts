@@ -31,7 +31,8 @@ describe("tsvisor run", () => {
   it.each([
     [["run", "--host", "vmware"], /unknown host 'vmware'; choose one of: bochs, qemu, kvm, auto/],
     [["run", "--guest", "windows"], /unknown guest 'windows'; available: none/],
-    [["run", "--timeout", "soon"], /must be a positive whole number of seconds/],
+    [["run", "--timeout", "soon"], /must be a positive whole number/],
+    [["bench", "--host", "vmware"], /unknown host 'vmware'; use bochs, qemu or all/],
     [["run", "--frobnicate"], /unknown option '--frobnicate'/],
     [["fly"], /unknown command 'fly'/],
   ])("refuses %j with a usage message and exit status 2", (args, message) => {

@@ -10,3 +10,11 @@ describe("bench output parsing", () => {
     ]);
   });
 });
+
+describe("median", () => {
+  it("takes the middle of an odd count and the mean of the middle two of an even one", async () => {
+    const { median } = await import("../../tools/bench/exit-cost.js");
+    expect(median([9, 1, 5])).toBe(5);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+});

@@ -1,11 +1,13 @@
 // `tsvisor bench`: the cost of an exit round trip through the core, against
-// an assembly-only exit handler measured in the same run on the same host.
-// The bench guest (test/guests/bench.S) times N CPUID and N OUT 0x80 exits
-// with RDTSC and prints "bench <name> <N hex> <ticks hex>".
+// an assembly-only exit handler measured in the same run on the same host
+// (the trampolines' bench_baseline path: resume at once). The bench guest
+// (test/guests/bench.S) times N CPUID and N OUT 0x80 exits with RDTSC and
+// prints "bench <name> <N hex> <ticks hex>". Each side is measured `runs`
+// times, alternating, and the median per-exit figure is reported.
 import { build } from "../build/pipeline.js";
 import { launchFor } from "../run/launch.js";
 import { runSession } from "../run/session.js";
-import type { HostName } from "../run/hosts.js";
+import { availableHosts, HostName } from "../run/hosts.js";
 
 export interface BenchFigure { name: string; iterations: number; ticks: number }
 
@@ -17,6 +19,15 @@ export function parseBenchLines(output: string): BenchFigure[] {
   }));
 }
 
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// The backend each host runs the bench guest on.
+const BACKEND: Record<HostName, string> = { bochs: "VMX", qemu: "SVM (TCG)", kvm: "hardware" };
+
 async function measure(host: HostName, cmdline: string, timeoutSec: number): Promise<BenchFigure[]> {
   const { iso } = await build({ guest: "test:bench", cmdline, quiet: true });
   const r = await runSession(launchFor(host, iso), { timeoutMs: timeoutSec * 1000 });
@@ -27,27 +38,45 @@ async function measure(host: HostName, cmdline: string, timeoutSec: number): Pro
   return figures;
 }
 
-export async function benchCommand(o: { host: string; timeout: number }): Promise<number> {
-  if (o.host !== "bochs") {
-    process.stderr.write(`tsvisor bench: host '${o.host}' cannot run the VMX bench guest; use --host bochs\n`);
-    return 2;
+async function benchHost(host: HostName, runs: number, timeout: number): Promise<void> {
+  const core: BenchFigure[][] = [];
+  const base: BenchFigure[][] = [];
+  for (let i = 0; i < runs; i++) {
+    core.push(await measure(host, "", timeout));
+    base.push(await measure(host, "bench=baseline", timeout));
   }
-  const host = o.host as HostName;
-  process.stderr.write(`tsvisor bench: exit round trips on ${host}, core then assembly-only baseline...\n`);
-  const core = await measure(host, "", o.timeout);
-  const base = await measure(host, "bench=baseline", o.timeout);
-  const rows = core.map((c) => {
-    const b = base.find((x) => x.name === c.name);
-    if (!b) throw new Error(`baseline run printed no '${c.name}' figure`);
-    const perCore = c.ticks / c.iterations;
-    const perBase = b.ticks / b.iterations;
-    return { name: c.name, perCore, perBase, ratio: perCore / perBase };
-  });
-  const w = Math.max(...rows.map((r) => r.name.length), 4);
-  console.log(`exit round trip on ${host}, TSC ticks per exit as the guest measured them (${core[0].iterations} exits each)`);
+  const perExit = (sets: BenchFigure[][], name: string) =>
+    median(sets.map((s) => {
+      const f = s.find((x) => x.name === name);
+      if (!f) throw new Error(`a bench run on ${host} printed no '${name}' figure`);
+      return f.ticks / f.iterations;
+    }));
+  const names = core[0].map((f) => f.name);
+  const w = Math.max(...names.map((n) => n.length), 4);
+  console.log(`\n${host} (${BACKEND[host]}): TSC ticks per exit round trip as the guest measured them, ` +
+    `median of ${runs} runs of ${core[0][0].iterations} exits`);
   console.log(`  ${"exit".padEnd(w)}  ${"tsvisor core".padStart(12)}  ${"asm-only baseline".padStart(17)}  ${"ratio".padStart(8)}`);
-  for (const r of rows) {
-    console.log(`  ${r.name.padEnd(w)}  ${r.perCore.toFixed(1).padStart(12)}  ${r.perBase.toFixed(1).padStart(17)}  ${(r.ratio.toFixed(1) + "x").padStart(8)}`);
+  for (const n of names) {
+    const c = perExit(core, n);
+    const b = perExit(base, n);
+    console.log(`  ${n.padEnd(w)}  ${c.toFixed(1).padStart(12)}  ${b.toFixed(1).padStart(17)}  ${((c / b).toFixed(2) + "x").padStart(8)}`);
   }
+}
+
+export async function benchCommand(o: { host: string; timeout: number; runs: number }): Promise<number> {
+  const usable = availableHosts().filter((h) => h !== "kvm");
+  const hosts = o.host === "all" ? usable : [o.host];
+  for (const h of hosts) {
+    if (h !== "bochs" && h !== "qemu") {
+      process.stderr.write(`tsvisor bench: unknown host '${h}'; use bochs, qemu or all\n`);
+      return 2;
+    }
+  }
+  if (hosts.length === 0) {
+    process.stderr.write("tsvisor bench: no test host found (bash tools/setup/ensure-deps.sh)\n");
+    return 4;
+  }
+  process.stderr.write(`tsvisor bench: exit round trips on ${hosts.join(", ")}: the core, then the assembly-only baseline\n`);
+  for (const h of hosts) await benchHost(h as HostName, o.runs, o.timeout);
   return 0;
 }
