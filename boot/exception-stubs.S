@@ -54,15 +54,25 @@ exception_stub_\vec:
     STUB 31,0
 
 exception_common:
-    mov rdi, [rsp]          /* vector */
+    /* A #GP at rdmsr_safe_insn resumes at its fix-up (boot/msr-safe.S). */
+    cmp qword ptr [rsp], 13
+    jne 1f
+    lea rax, [rip + rdmsr_safe_insn]
+    cmp [rsp + 16], rax
+    jne 1f
+    lea rax, [rip + rdmsr_safe_fixup]
+    mov [rsp + 16], rax
+    add rsp, 16             /* vector and error code */
+    iretq
+1:  mov rdi, [rsp]          /* vector */
     mov rsi, [rsp + 8]      /* error code */
     mov rdx, [rsp + 16]     /* faulting RIP from the interrupt frame */
     mov rcx, cr2            /* page-fault linear address (meaningful for #PF) */
     and rsp, -16
     call exception_panic
-1:  cli
+2:  cli
     hlt
-    jmp 1b
+    jmp 2b
 
     .section .rodata
     .balign 8

@@ -115,3 +115,13 @@ void Z_halZ_halt(struct Z_hal_instance_t* h) {
 void Z_halZ_xsetbv(struct Z_hal_instance_t* h, u32 index, u64 v) {
     (void)h; __asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
+
+int rdmsr_safe(uint32_t msr, uint64_t* value);
+
+u32 Z_halZ_rdmsrSafe(struct Z_hal_instance_t* h, u32 msr, u32 out) {
+    (void)h; uint64_t v;
+    check_linear(out, 8);
+    if (rdmsr_safe(msr, &v) != 0) return 0;
+    memcpy(tsvisor_core.w2c_memory.data + out, &v, 8);
+    return 1;
+}

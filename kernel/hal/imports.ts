@@ -17,6 +17,10 @@
 // raises #GP in the hypervisor, which boot/ reports as a panic.
 @external("hal", "rdmsr") export declare function rdmsr(msr: u32): u64;
 @external("hal", "wrmsr") export declare function wrmsr(msr: u32, value: u64): void;
+// RDMSR that survives a #GP: writes the value at `out` and returns 1, or
+// returns 0 if the CPU has no such MSR. For MSRs whose existence CPUID only
+// implies (a misreporting CPU or emulator then gets a report, not a panic).
+@external("hal", "rdmsrSafe") export declare function rdmsrSafe(msr: u32, out: usize): u32;
 
 // ---- CPUID (SDM Vol. 2A): writes EAX, EBX, ECX, EDX as four u32 at `out` ----
 @external("hal", "cpuid") export declare function cpuid(leaf: u32, subleaf: u32, out: usize): void;

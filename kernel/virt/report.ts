@@ -57,7 +57,8 @@ function reportVmx(c: VmxCaps): void {
 function reportSvm(c: SvmCaps): void {
   line("virtualization: AMD-V (SVM)");
   begin("  SVM: present, ");
-  if (!c.disabled) puts("usable (VM_CR.SVMDIS clear)");
+  if (c.noVmCr) puts("usable (no VM_CR MSR, so SVMDIS cannot be set; Bochs 2.7 lacks it)");
+  else if (!c.disabled) puts("usable (VM_CR.SVMDIS clear)");
   else if (c.locked) puts("NOT usable: disabled by firmware (VM_CR.SVMDIS set and locked); enable SVM in the firmware setup");
   else puts("NOT usable: disabled (VM_CR.SVMDIS set)");
   endl();

@@ -1,6 +1,6 @@
 // What AMD-V offers on this CPU: VM_CR.SVMDIS and CPUID Fn8000_000A
 // (AMD APM Vol. 2 §15.4 "Enabling SVM", Vol. 3 Appendix E.4.9).
-import { rdmsr } from "../hal/imports";
+import { rdmsrSafe } from "../hal/imports";
 import { VM_CR } from "../cpu/msr-index";
 import { CpuInfo } from "../cpu/identify";
 import { cpuid } from "../cpu/cpuid";
@@ -19,6 +19,9 @@ const SVM_DECODE_ASSISTS: u32 = 1 << 7;
 export class SvmCaps {
   present: bool = false;
   disabled: bool = false; // VM_CR.SVMDIS
+  // CPUID says SVM, yet VM_CR raises #GP (Bochs 2.7 lacks the MSR). With no
+  // VM_CR there is no SVMDIS to be set, so SVM counts as enabled.
+  noVmCr: bool = false;
   locked: bool = false; // VM_CR.LOCK: SVMDIS cannot be cleared by software
   revision: u32 = 0;
   asids: u32 = 0;
@@ -32,12 +35,16 @@ export class SvmCaps {
 }
 
 export const svmCaps = new SvmCaps();
+const vmcrValue = memory.data(8);
 
 export function readSvmCaps(cpu: CpuInfo): SvmCaps {
   const c = svmCaps;
   c.present = cpu.svm;
   if (!c.present) return c;
-  const vmcr = rdmsr(VM_CR); // exists whenever CPUID reports SVM (APM Vol. 2 §15.30)
+  // VM_CR exists whenever CPUID reports SVM (APM Vol. 2 §15.30.1); read it
+  // safely all the same, since emulators have been seen to lack it.
+  c.noVmCr = rdmsrSafe(VM_CR, vmcrValue) == 0;
+  const vmcr: u64 = c.noVmCr ? 0 : load<u64>(vmcrValue);
   c.disabled = (vmcr & VM_CR_SVMDIS) != 0;
   c.locked = (vmcr & VM_CR_LOCK) != 0;
   if (cpu.maxExtLeaf < LEAF_SVM) return c;

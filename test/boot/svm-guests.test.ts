@@ -51,3 +51,22 @@ describe("SVM test guests on QEMU TCG (qemu64,+svm,+npt)", () => {
     expect(r.verdict).toBe("failure");
   });
 });
+
+// Bochs 2.7's "ryzen" model: SVM with NPT *and* NRIP save (the other way of
+// finding instruction lengths), no VM_CR MSR. Its SVM does not turn a
+// guest's triple fault into the SHUTDOWN intercept — Bochs itself panics
+// ("3rd (13) exception with no resolution") — so triple-fault runs on QEMU only.
+describe("SVM test guests on Bochs (cpu ryzen, NRIP save)", () => {
+  it.each(PASSING_GUESTS)("%s: every check passes and the VM powers off with status 0", async (guest) => {
+    const r = await bootOn("bochs", { guest: `test:${guest}`, cpu: "ryzen" });
+    expect(r.lines).toContain("  SVM: present, usable (no VM_CR MSR, so SVMDIS cannot be set; Bochs 2.7 lacks it)");
+    expect(r.lines).toContainEqual(expect.stringMatching(/^SVM: nested CR3 0x[0-9a-f]+, ASID 1, NRIP save yes$/));
+    expect(r.guestLines).toEqual([...CHECKS[guest], "verdict: PASS"]);
+    expect(r.verdict).toBe("success");
+  });
+
+  it("outside-ram: the nested page fault stops the VM with the address", async () => {
+    const r = await bootOn("bochs", { guest: "test:outside-ram", cpu: "ryzen" });
+    expect(r.lines).toContain("VM stopped: guest-physical access at 0x40000000 outside guest RAM (0x1000000 bytes), claimed by no device");
+  });
+});

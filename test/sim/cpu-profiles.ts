@@ -151,3 +151,11 @@ export const qemu64NoSvm: CpuProfile = {
   },
   msrs: {},
 };
+
+// An AMD CPU as Bochs 2.7's "ryzen" model presents it: SVM and NPT in
+// CPUID, NRIP save, but no VM_CR MSR (RDMSR of it raises #GP).
+export const bochsRyzen: CpuProfile = {
+  ...epycRome,
+  name: "Bochs ryzen (no VM_CR)",
+  msrs: { 0xc0000080: 0x500n, 0xc0010117: 0n },
+};

@@ -176,6 +176,14 @@ export class SimHal {
           if (v === undefined) throw new GeneralProtectionFault(msr, "read");
           return v;
         },
+        rdmsrSafe: (msr: number, out: number) => {
+          msr >>>= 0;
+          this.msrReads.push(msr);
+          const v = this.msrs.get(msr);
+          if (v === undefined) return 0;
+          new DataView(this.linear().buffer).setBigUint64(out, v, true);
+          return 1;
+        },
         wrmsr: (msr: number, v: bigint) => {
           msr >>>= 0;
           if (!this.msrs.has(msr)) throw new GeneralProtectionFault(msr, "wrote");

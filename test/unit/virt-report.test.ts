@@ -61,6 +61,13 @@ describe("AMD-V", () => {
     expect(r.lines).toContain("verdict: SVM with nested paging is usable");
   });
 
+  it("a CPU without the VM_CR MSR (Bochs 2.7): read safely, SVM usable, and the report says why", () => {
+    const r = report(cpus.bochsRyzen);
+    expect(r.lines).toContain("  SVM: present, usable (no VM_CR MSR, so SVMDIS cannot be set; Bochs 2.7 lacks it)");
+    expect(r.lines).toContain("verdict: SVM with nested paging is usable");
+    expect(r.hal.msrReads).toContain(0xc0010114);
+  });
+
   it("SVM disabled and locked by firmware", () => {
     const r = report(cpus.epycSvmDisabled);
     expect(r.lines).toContain(

@@ -73,7 +73,9 @@ function bochs(iso: string, cpu: string): Launch {
     serialFile: serial,
     hostLog: log,
     cleanup() {
-      fs.rmSync(dir, { recursive: true, force: true });
+      // TSVISOR_KEEP_HOST_FILES=1 keeps bochsrc, the COM1 capture and bochs.log for debugging.
+      if (process.env.TSVISOR_KEEP_HOST_FILES === "1") process.stderr.write(`tsvisor: Bochs files kept in ${dir}\n`);
+      else fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }
