@@ -14,6 +14,7 @@
  */
     .intel_syntax noprefix
     .code64
+#include "guest-frame.inc"
     .section .text
 
 #define VMCB_EXITCODE 0x070       /* APM Vol. 2 Table B-1 */
@@ -40,20 +41,7 @@ svm_run:
     vmsave rax
     mov rax, rsi
     vmload rax
-    mov rcx, [rdi + 8]
-    mov rdx, [rdi + 16]
-    mov rbx, [rdi + 24]
-    mov rbp, [rdi + 40]
-    mov rsi, [rdi + 48]
-    mov r8,  [rdi + 64]
-    mov r9,  [rdi + 72]
-    mov r10, [rdi + 80]
-    mov r11, [rdi + 88]
-    mov r12, [rdi + 96]
-    mov r13, [rdi + 104]
-    mov r14, [rdi + 112]
-    mov r15, [rdi + 120]
-    mov rdi, [rdi + 56]
+    LOAD_GUEST_GPRS_EXCEPT_RAX
 1:  vmrun rax
     /* #VMEXIT: RSP and RAX are the host's again (RAX = the guest VMCB's
      * address); the rest is the guest's. */
@@ -78,19 +66,7 @@ svm_run:
     jmp 1b
 3:  push rdi
     mov rdi, [rsp + 8]
-    mov [rdi + 8], rcx
-    mov [rdi + 16], rdx
-    mov [rdi + 24], rbx
-    mov [rdi + 40], rbp
-    mov [rdi + 48], rsi
-    mov [rdi + 64], r8
-    mov [rdi + 72], r9
-    mov [rdi + 80], r10
-    mov [rdi + 88], r11
-    mov [rdi + 96], r12
-    mov [rdi + 104], r13
-    mov [rdi + 112], r14
-    mov [rdi + 120], r15
+    STORE_GUEST_GPRS_EXCEPT_RAX_RDI
     pop rax
     mov [rdi + 56], rax
     mov rax, [rsp + 8]

@@ -15,6 +15,7 @@
  */
     .intel_syntax noprefix
     .code64
+#include "guest-frame.inc"
     .section .text
 
 #define HOST_RSP 0x6C14           /* SDM Vol. 3D Appendix B.4.4 */
@@ -45,20 +46,7 @@ vmx_enter:
     jbe 3f
     test esi, esi                 /* flags survive the MOVs below */
     mov rax, [rdi + 0]
-    mov rcx, [rdi + 8]
-    mov rdx, [rdi + 16]
-    mov rbx, [rdi + 24]
-    mov rbp, [rdi + 40]
-    mov rsi, [rdi + 48]
-    mov r8,  [rdi + 64]
-    mov r9,  [rdi + 72]
-    mov r10, [rdi + 80]
-    mov r11, [rdi + 88]
-    mov r12, [rdi + 96]
-    mov r13, [rdi + 104]
-    mov r14, [rdi + 112]
-    mov r15, [rdi + 120]
-    mov rdi, [rdi + 56]
+    LOAD_GUEST_GPRS_EXCEPT_RAX
     jnz 1f
     vmlaunch
     jmp 3f
@@ -116,19 +104,7 @@ vmx_exit_stub:
 7:  push rdi
     mov rdi, [rip + vmx_frame]
     mov [rdi + 0], rax
-    mov [rdi + 8], rcx
-    mov [rdi + 16], rdx
-    mov [rdi + 24], rbx
-    mov [rdi + 40], rbp
-    mov [rdi + 48], rsi
-    mov [rdi + 64], r8
-    mov [rdi + 72], r9
-    mov [rdi + 80], r10
-    mov [rdi + 88], r11
-    mov [rdi + 96], r12
-    mov [rdi + 104], r13
-    mov [rdi + 112], r14
-    mov [rdi + 120], r15
+    STORE_GUEST_GPRS_EXCEPT_RAX_RDI
     pop rax
     mov [rdi + 56], rax
     xor eax, eax

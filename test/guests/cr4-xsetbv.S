@@ -10,8 +10,7 @@ _start:
     xor ax, ax
     mov ds, ax
     mov ss, ax
-    mov word ptr [13 * 4], offset gp_handler
-    mov word ptr [13 * 4 + 2], 0
+    INSTALL_GP_HANDLER 3             /* XSETBV and MOV CR4 are 3 bytes */
 
     mov eax, cr4
     or eax, 1 << 18                 /* OSXSAVE */
@@ -68,13 +67,3 @@ gp2_bad:
 done:
     VERDICT
 
-gp_handler:
-    push bp
-    mov bp, sp
-    add word ptr [bp + 2], 3
-    mov byte ptr [gp_seen], 1
-    pop bp
-    iret
-
-    .data
-gp_seen: .byte 0

@@ -87,3 +87,24 @@ guest_hypercall:
     .data
 vendor_known: .byte 0
 vendor_amd:   .byte 0
+
+    .text
+    .global guest_gp_handler
+/* #GP in real mode (no error code is pushed; the saved IP points at the
+ * faulting instruction): note it in gp_seen and skip gp_skip bytes. */
+guest_gp_handler:
+    push bp
+    mov bp, sp
+    push ax
+    xor ax, ax
+    mov al, byte ptr [gp_skip]
+    add word ptr [bp + 2], ax
+    pop ax
+    mov byte ptr [gp_seen], 1
+    pop bp
+    iret
+
+    .data
+    .global gp_seen, gp_skip
+gp_seen: .byte 0
+gp_skip: .byte 0

@@ -10,8 +10,7 @@ _start:
     xor ax, ax
     mov ds, ax
     mov ss, ax
-    mov word ptr [13 * 4], offset gp_handler   /* IVT vector 13 (#GP) */
-    mov word ptr [13 * 4 + 2], 0
+    INSTALL_GP_HANDLER 2             /* RDMSR is 2 bytes (0F 32) */
 
     mov ecx, 0x277
     rdmsr
@@ -65,14 +64,3 @@ gp_bad:
 done:
     VERDICT
 
-/* #GP in real mode: no error code is pushed; IP points at the RDMSR. */
-gp_handler:
-    push bp
-    mov bp, sp
-    add word ptr [bp + 2], 2
-    mov byte ptr [gp_seen], 1
-    pop bp
-    iret
-
-    .data
-gp_seen: .byte 0

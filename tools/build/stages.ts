@@ -106,7 +106,7 @@ function compileUnits(): Unit[] {
 export function stageCompile(): boolean {
   requireTools("gcc");
   fs.mkdirSync(cfg.OBJ_DIR, { recursive: true });
-  const headers = [...listFiles(path.join(cfg.ROOT, "boot"), [".h"]), path.join(cfg.WASM2C_DIR, "core.h")];
+  const headers = [...listFiles(path.join(cfg.ROOT, "boot"), [".h", ".inc"]), path.join(cfg.WASM2C_DIR, "core.h")];
   let did = false;
   for (const u of compileUnits()) {
     const flags = [...cfg.CFLAGS, ...u.extra, "-I", path.join(cfg.ROOT, "boot"), "-I", cfg.WASM2C_DIR];
