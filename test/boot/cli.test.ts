@@ -1,17 +1,25 @@
 // The tsvisor command as a user runs it: exit statuses, usage errors, and the
 // emulator always stopped.
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { processesIn } from "../../tools/run/process-tree.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const tsvisor = (...args: string[]) =>
   spawnSync("node", ["bin/tsvisor.mjs", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
 
-function emulatorsRunning(): string {
-  const r = spawnSync("sh", ["-c", "pgrep -af 'qemu-system-x86_64|bochs -q' | grep -v pgrep || true"], { encoding: "utf8" });
-  return r.stdout.trim();
+// The Bochs run's own directory, from the run tool's "booting ... in DIR" line.
+function bochsDir(stderr: string): string {
+  const m = / in (\/\S+tsvisor-bochs-\w+)\)$/m.exec(stderr);
+  if (!m) throw new Error(`no Bochs directory in: ${stderr}`);
+  return m[1];
 }
+
+// Processes still running in the run's directory (the emulator and
+// script(1)) are checked with processesIn, so other runs on the machine do not count.
 
 describe("tsvisor run", () => {
   it("boots on QEMU, streams the console to stdout and exits 0", () => {
@@ -52,6 +60,29 @@ describe("tsvisor run", () => {
     const r = tsvisor("run", "--host", "bochs", "--timeout", "1");
     expect(r.stderr).toMatch(/run timeout after .*no end of run within 1 s/);
     expect(r.status).toBe(3);
-    expect(emulatorsRunning()).toBe("");
+    expect(processesIn(bochsDir(r.stderr))).toEqual([]);
+  });
+
+  it("--log also writes the console to a file", () => {
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-log-")), "console.txt");
+    const r = tsvisor("run", "--host", "qemu", "--timeout", "60", "--log", log);
+    expect(r.status).toBe(0);
+    const text = fs.readFileSync(log, "utf8");
+    expect(text).toMatch(/^tsvisor: verdict: SVM with nested paging is usable$/m);
+    expect(text).toBe(r.stdout);
+  });
+
+  it("Ctrl-C (SIGINT) stops the emulator and exits 130", async () => {
+    const child = spawn("node", ["bin/tsvisor.mjs", "run", "--host", "bochs", "--timeout", "120"], { cwd: ROOT });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d.toString();
+      // Interrupt once the emulator is running.
+      if (stderr.includes("booting ") && !child.killed) setTimeout(() => child.kill("SIGINT"), 500);
+    });
+    const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toMatch(/run aborted after .*interrupted/);
+    expect(status).toBe(130);
+    expect(processesIn(bochsDir(stderr))).toEqual([]);
   });
 });

@@ -53,7 +53,8 @@ export async function runCommand(o: RunOptions): Promise<number> {
   requireTools(host === "bochs" ? "bochs" : "qemu", ...(host === "bochs" ? (["script"] as const) : []));
   const { iso } = await build({ cmdline: o.cmdline, guest: o.guest });
   const launch = launchFor(host as HostName, iso, o.cpu);
-  process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")})\n`);
+  process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
+    `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);
 
   const log = o.log ? fs.createWriteStream(o.log) : null;
   const abort = new AbortController();

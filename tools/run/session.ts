@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { Launch, QEMU_STATUS_SUCCESS } from "./launch.js";
+import { processTree, processesIn, signalAll } from "./process-tree.js";
 
 export type Verdict = "success" | "failure" | "panic" | "timeout" | "stopped" | "aborted";
 
@@ -44,18 +45,21 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     let graceTimer: NodeJS.Timeout | null = null;
     let serialOffset = 0;
 
-    const killGroup = (sig: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, sig);
-      } catch {
-        /* already gone */
-      }
+    // Everything the launch started: its process group, its process tree
+    // (collected while the parent still lives) and, for a launch with its own
+    // directory, whatever still works in it.
+    const everything = (): number[] => {
+      const pids = child.pid ? [-child.pid, ...processTree(child.pid)] : [];
+      if (launch.cwd) pids.push(...processesIn(launch.cwd));
+      return pids;
     };
+    const killGroup = (sig: NodeJS.Signals) => signalAll(everything(), sig);
     const stop = (verdict: Verdict, reason: string) => {
       if (stopReason) return;
       stopReason = { verdict, reason };
-      killGroup("SIGTERM");
-      setTimeout(() => killGroup("SIGKILL"), 2000).unref();
+      const pids = everything();
+      signalAll(pids, "SIGTERM");
+      setTimeout(() => signalAll(pids, "SIGKILL"), 2000).unref();
     };
     const onExitOfParent = () => killGroup("SIGKILL");
     process.on("exit", onExitOfParent);
