@@ -1,10 +1,11 @@
 // A 16550 UART served to the guest (PC16550D datasheet, §8): enough of it
 // for a polling driver — divisor latch, line/modem control, scratch, line
 // status that always says "ready". What the guest transmits goes to the
-// hypervisor's console, each line prefixed "guest: " so that guest and
-// hypervisor output can be told apart.
+// output it is given (kernel/console/guest-console.ts in the hypervisor): the
+// model itself touches no hardware.
 import { PortDevice } from "../kernel/vm/port-bus";
-import { putc, puts } from "../kernel/console/console";
+
+export type ByteSink = (byte: u32) => void;
 
 // Register offsets (datasheet Table 2), DLAB = LCR bit 7.
 const RBR_THR_DLL: u32 = 0;
@@ -26,8 +27,9 @@ export class Uart16550 extends PortDevice {
   scr: u32 = 0;
   dll: u32 = 1;
   dlm: u32 = 0;
-  atLineStart: bool = true;
   transmitted: u64 = 0;
+
+  constructor(public output: ByteSink) { super(); }
 
   name(): string { return "uart16550"; }
 
@@ -59,9 +61,6 @@ export class Uart16550 extends PortDevice {
 
   transmit(c: u32): void {
     this.transmitted++;
-    if (c == 0x0d) return; // the console adds CR before LF itself
-    if (this.atLineStart) puts("guest: ");
-    putc(c);
-    this.atLineStart = c == 0x0a;
+    this.output(c);
   }
 }

@@ -13,7 +13,7 @@ import { ExitInfo, ExitKind, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
 import { currentVm } from "../vm/current";
 import { exitCounts, exitTicks } from "../vm/stats";
-import { putc, puts } from "../console/console";
+import { guestPutc, guestEndLine } from "../console/guest-console";
 
 export const HC_CONSOLE_WRITE: u64 = 0;
 export const HC_EXIT_COUNT: u64 = 1;
@@ -25,12 +25,11 @@ const buffer = memory.data(<i32>CONSOLE_MAX);
 
 function consoleWrite(gpa: u64, len: u64): u64 {
   if (len > CONSOLE_MAX || !currentVm().memory.read(gpa, buffer, <u32>len)) return HC_ERROR;
-  puts("guest: ");
   for (let i: u32 = 0; i < <u32>len; i++) {
     const b = <u32>load<u8>(buffer + i);
-    if (b == 0x0a || (b >= 0x20 && b < 0x7f)) putc(b);
+    if (b == 0x0a || (b >= 0x20 && b < 0x7f)) guestPutc(b);
   }
-  if (len == 0 || load<u8>(buffer + <usize>len - 1) != 0x0a) putc(0x0a);
+  guestEndLine();
   return len;
 }
 

@@ -22,6 +22,7 @@ import { Uart16550 } from "../../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../../drivers/debug-exit";
 import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
 import { setBaselineExits } from "../hal/imports";
+import { guestPutc, guestEndLine } from "../console/guest-console";
 
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
@@ -69,7 +70,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   const mem = new GuestMemory(hostBase, ramBytes);
   const vm = new Vm(mem);
   setCurrentVm(vm);
-  vm.ports.register(COM1, 8, new Uart16550());
+  vm.ports.register(COM1, 8, new Uart16550(guestPutc));
   vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
   if (!loadFlatImage(mem, info.moduleStart, info.moduleEnd)) return false;
 
@@ -85,6 +86,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   }
   vcpu!.run(vm);
   setBaselineExits(0);
+  guestEndLine();
   const ok = reportStop(vm, vcpu!);
   printExitTable();
   return ok;

@@ -2,38 +2,10 @@
 // each VM entry delivers the next scripted exit, and the state the core
 // prepares for the following entry (VMCS fields, guest registers) is checked.
 import { describe, expect, it } from "vitest";
-import { bootCore, LINEAR_BASE } from "../sim/core.js";
-import { typicalPc } from "../sim/multiboot2.js";
+import { LINEAR_BASE } from "../sim/core.js";
 import { skylakeX } from "../sim/cpu-profiles.js";
-import { SimExit, SimHal, VMCS } from "../sim/hal.js";
-
-const MODULE_PHYS = 0x100000;
-const GUEST_RAM_HOST = 0x2200000n; // first 2 MiB boundary after the core's 32 MiB at 2 MiB
-const GUEST_RAM = 16 << 20;
-
-// VMX basic exit reasons (SDM Vol. 3D Appendix C).
-const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, CR: 28, IO: 30, RDMSR: 31, WRMSR: 32, EPT_VIOLATION: 48, XSETBV: 55 };
-// I/O exit qualification (SDM Vol. 3C Table 28-5): size-1, direction (1 = IN), port.
-const ioQual = (port: number, size: number, isIn: boolean) => (BigInt(port) << 16n) | BigInt(size - 1) | (isIn ? 8n : 0n);
-const powerOff: SimExit = { reason: R.IO, qualification: ioQual(0xf4, 1, false), instructionLength: 2, regs: { rax: 0n } };
-
-function runGuest(exits: SimExit[], cpu = skylakeX, guestRam?: (ram: Uint8Array) => void, cmdline = "") {
-  const image = new Uint8Array([0xf4]); // the image is never executed here: exits are scripted
-  let hal!: SimHal;
-  const r = bootCore(cpu, {
-    info: typicalPc(512, cmdline, { start: MODULE_PHYS, end: MODULE_PHYS + image.length, name: "scripted.bin" }),
-    setup: (h) => {
-      hal = h;
-      h.mapPhysical(BigInt(MODULE_PHYS), image);
-      const ram = new Uint8Array(64 << 20);
-      guestRam?.(ram);
-      h.mapPhysical(GUEST_RAM_HOST, ram);
-      h.exits = [...exits];
-    },
-  });
-  expect(r.error).toBeNull();
-  return { ...r, hal };
-}
+import { SimExit, VMCS } from "../sim/hal.js";
+import { runGuest, R, ioQual, powerOff, GUEST_RAM_HOST } from "../sim/scripted-vmx.js";
 
 describe("VMCS set-up", () => {
   it("computes every control from the TRUE capability MSRs: wanted bits, plus must-be-1, minus must-be-0", () => {

@@ -1,0 +1,38 @@
+// Boot the core with a one-module guest on a simulated VT-x CPU whose VM
+// exits are scripted (test/sim/hal.ts): the helpers the exit-path tests share.
+import { expect } from "vitest";
+import { bootCore } from "./core.js";
+import { typicalPc } from "./multiboot2.js";
+import { skylakeX, CpuProfile } from "./cpu-profiles.js";
+import { SimExit, SimHal } from "./hal.js";
+
+export const MODULE_PHYS = 0x100000;
+export const GUEST_RAM_HOST = 0x2200000n; // first 2 MiB boundary after the core's 32 MiB at 2 MiB
+
+// VMX basic exit reasons (SDM Vol. 3D Appendix C).
+export const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, CR: 28, IO: 30, RDMSR: 31, WRMSR: 32, EPT_VIOLATION: 48, XSETBV: 55 };
+// I/O exit qualification (SDM Vol. 3C Table 28-5): size-1, direction (1 = IN), port.
+export const ioQual = (port: number, size: number, isIn: boolean) => (BigInt(port) << 16n) | BigInt(size - 1) | (isIn ? 8n : 0n);
+export const powerOff: SimExit = { reason: R.IO, qualification: ioQual(0xf4, 1, false), instructionLength: 2, regs: { rax: 0n } };
+export const outb = (port: number, value: number): SimExit =>
+  ({ reason: R.IO, qualification: ioQual(port, 1, false), instructionLength: 1, regs: { rax: BigInt(value) } });
+export const inb = (port: number): SimExit =>
+  ({ reason: R.IO, qualification: ioQual(port, 1, true), instructionLength: 1, regs: { rax: 0n } });
+
+export function runGuest(exits: SimExit[], cpu: CpuProfile = skylakeX, guestRam?: (ram: Uint8Array) => void, cmdline = "") {
+  const image = new Uint8Array([0xf4]); // the image is never executed here: exits are scripted
+  let hal!: SimHal;
+  const r = bootCore(cpu, {
+    info: typicalPc(512, cmdline, { start: MODULE_PHYS, end: MODULE_PHYS + image.length, name: "scripted.bin" }),
+    setup: (h) => {
+      hal = h;
+      h.mapPhysical(BigInt(MODULE_PHYS), image);
+      const ram = new Uint8Array(64 << 20);
+      guestRam?.(ram);
+      h.mapPhysical(GUEST_RAM_HOST, ram);
+      h.exits = [...exits];
+    },
+  });
+  expect(r.error).toBeNull();
+  return { ...r, hal };
+}
