@@ -6,10 +6,9 @@
 import { describe, expect, it } from "vitest";
 import fs from "node:fs";
 import path from "node:path";
-import { bootCore } from "../sim/core.js";
-import { typicalPc } from "../sim/multiboot2.js";
 import { skylakeX, CpuProfile } from "../sim/cpu-profiles.js";
 import { VMCS } from "../sim/hal.js";
+import { runGuest, powerOff } from "../sim/scripted-vmx.js";
 
 function profileFrom(model: string): CpuProfile {
   const text = fs.readFileSync(path.resolve(__dirname, `../fixtures/vmxcaps-bochs-${model}.txt`), "utf8");
@@ -22,24 +21,10 @@ function profileFrom(model: string): CpuProfile {
 }
 
 const adjust = (wanted: bigint, cap: bigint) => (wanted | (cap & 0xffffffffn)) & (cap >> 32n);
-const powerOff = { reason: 30, qualification: 0xf40000n, instructionLength: 2, regs: { rax: 0n } };
-
-function bootWithGuest(cpu: CpuProfile) {
-  return bootCore(cpu, {
-    info: typicalPc(512, "", { start: 0x100000, end: 0x100001, name: "scripted.bin" }),
-    setup: (h) => {
-      h.mapPhysical(0x100000n, new Uint8Array([0xf4]));
-      h.mapPhysical(0x2200000n, new Uint8Array(16 << 20));
-      h.exits = [powerOff];
-    },
-  });
-}
-
 describe.each(["corei7_sandy_bridge_2600k", "corei7_haswell_4770", "corei7_skylake_x", "tigerlake"])("%s", (model) => {
   it("enters the guest with every control adjusted to the TRUE capability MSRs", () => {
     const cpu = profileFrom(model);
-    const r = bootWithGuest(cpu);
-    expect(r.error).toBeNull();
+    const r = runGuest([powerOff], cpu);
     const at = r.hal.entries[0].vmcs;
     const m = cpu.msrs;
     expect(at.get(VMCS.PIN_BASED)).toBe(adjust(0x9n, m[0x48d]));
@@ -55,7 +40,7 @@ describe.each(["corei7_sandy_bridge_2600k", "corei7_haswell_4770", "corei7_skyla
 
 describe("models that cannot run a real-mode guest", () => {
   it("Core 2 Penryn: secondary controls but no EPT — refused before VMXON", () => {
-    const r = bootWithGuest(profileFrom("core2_penryn_t9600"));
+    const r = runGuest([powerOff], profileFrom("core2_penryn_t9600"));
     expect(r.lines).toContain("  EPT: no");
     expect(r.lines).toContain("verdict: not usable: VMX without EPT (tsvisor needs EPT)");
     expect(r.lines).toContain("cannot run the guest: no usable VMX with EPT or SVM with nested paging on this machine");
@@ -64,7 +49,7 @@ describe("models that cannot run a real-mode guest", () => {
   });
 
   it("Nehalem (Lynnfield): EPT without unrestricted guest — refused with the reason", () => {
-    const r = bootWithGuest(profileFrom("corei5_lynnfield_750"));
+    const r = runGuest([powerOff], profileFrom("corei5_lynnfield_750"));
     expect(r.lines).toContain("  EPT: yes (4-level walk: yes, 2 MiB pages: yes, 1 GiB pages: no, write-back: yes, INVEPT: yes)");
     expect(r.lines).toContain("  unrestricted guest: no");
     expect(r.lines).toContain("VMX: tsvisor needs EPT and unrestricted guest to run a real-mode guest");
