@@ -35,3 +35,13 @@ export function handleCacheFlush(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.advance(exit.instructionLength);
   return Action.Resume;
 }
+
+// A guest ran a VMX or SVM instruction. Both are hidden from it (CPUID), and
+// on a CPU without them these raise #UD (SDM Vol. 2C VMXON etc.; APM Vol. 3
+// VMRUN etc.), so that is what the guest gets. RIP stays on the instruction.
+const VECTOR_UD: u32 = 6;
+
+export function handleVirtInstruction(vcpu: Vcpu, exit: ExitInfo): Action {
+  vcpu.injectException(VECTOR_UD, 0, false);
+  return Action.Resume;
+}

@@ -11,7 +11,9 @@ export const VMEXIT_HLT: u64 = 0x078;
 export const VMEXIT_IOIO: u64 = 0x07b;
 export const VMEXIT_MSR: u64 = 0x07c;
 export const VMEXIT_SHUTDOWN: u64 = 0x07f;
+export const VMEXIT_VMRUN: u64 = 0x080;
 export const VMEXIT_VMMCALL: u64 = 0x081;
+export const VMEXIT_SKINIT: u64 = 0x086; // 0x082-0x086: VMLOAD, VMSAVE, STGI, CLGI, SKINIT
 export const VMEXIT_WBINVD: u64 = 0x089;
 export const VMEXIT_XSETBV: u64 = 0x08d;
 export const VMEXIT_NPF: u64 = 0x400;
@@ -34,6 +36,7 @@ export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
   if (code == VMEXIT_MSR) return exitInfo1 == 0 ? ExitKind.MsrRead : ExitKind.MsrWrite;
   if (code == VMEXIT_SHUTDOWN) return ExitKind.TripleFault;
   if (code == VMEXIT_VMMCALL) return ExitKind.Hypercall;
+  if (code == VMEXIT_VMRUN || (code > VMEXIT_VMMCALL && code <= VMEXIT_SKINIT)) return ExitKind.VirtInstruction;
   if (code == VMEXIT_XSETBV) return ExitKind.Xsetbv;
   if (code == VMEXIT_INVD || code == VMEXIT_WBINVD) return ExitKind.CacheFlush;
   if (code == VMEXIT_NPF) return ExitKind.NestedPageFault;

@@ -11,6 +11,7 @@ import { handleCrAccess } from "../exits/cr-access";
 import { handleXsetbv } from "../exits/xsetbv";
 import {
   handleTripleFault, handleNestedPageFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush,
+  handleVirtInstruction,
 } from "../exits/faults";
 
 type Handler = (vcpu: Vcpu, exit: ExitInfo) => Action;
@@ -29,6 +30,7 @@ handlers[<i32>ExitKind.NestedPageFault] = handleNestedPageFault;
 handlers[<i32>ExitKind.CacheFlush] = handleCacheFlush;
 handlers[<i32>ExitKind.CrAccess] = handleCrAccess;
 handlers[<i32>ExitKind.Xsetbv] = handleXsetbv;
+handlers[<i32>ExitKind.VirtInstruction] = handleVirtInstruction;
 
 export function dispatchExit(vcpu: Vcpu, exit: ExitInfo): Action {
   return handlers[<i32>exit.kind](vcpu, exit);

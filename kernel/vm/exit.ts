@@ -18,13 +18,14 @@ export enum ExitKind {
   CacheFlush,
   EntryFailure,
   Unhandled,
+  VirtInstruction, // a VMX/SVM instruction: hidden from the guest, so #UD
   Count,
 }
 
 const NAMES: StaticArray<string> = [
   "exception", "external interrupt", "triple fault", "interrupt window", "CPUID", "HLT",
   "hypercall", "CR access", "port I/O", "RDMSR", "WRMSR", "nested page fault", "XSETBV",
-  "INVD/WBINVD", "entry failure", "unhandled",
+  "INVD/WBINVD", "entry failure", "unhandled", "VMX/SVM instruction",
 ];
 
 export function exitKindName(k: ExitKind): string {

@@ -14,6 +14,10 @@ export const VMX_EXIT_CPUID: u32 = 10;
 export const VMX_EXIT_HLT: u32 = 12;
 export const VMX_EXIT_INVD: u32 = 13;
 export const VMX_EXIT_VMCALL: u32 = 18;
+export const VMX_EXIT_VMCLEAR: u32 = 19; // 19-27: VMCLEAR, VMLAUNCH, VMPTRLD, VMPTRST,
+export const VMX_EXIT_VMXON: u32 = 27;   // VMREAD, VMRESUME, VMWRITE, VMXOFF, VMXON
+export const VMX_EXIT_INVEPT: u32 = 50;
+export const VMX_EXIT_INVVPID: u32 = 53;
 export const VMX_EXIT_CR_ACCESS: u32 = 28;
 export const VMX_EXIT_IO: u32 = 30;
 export const VMX_EXIT_RDMSR: u32 = 31;
@@ -28,6 +32,9 @@ export const VMX_EXIT_XSETBV: u32 = 55;
 const EXIT_REASON_ENTRY_FAILURE: u32 = <u32>1 << 31;
 
 export function kindOfVmxReason(basic: u32): ExitKind {
+  if ((basic >= VMX_EXIT_VMCLEAR && basic <= VMX_EXIT_VMXON) || basic == VMX_EXIT_INVEPT || basic == VMX_EXIT_INVVPID) {
+    return ExitKind.VirtInstruction;
+  }
   switch (basic) {
     case VMX_EXIT_EXCEPTION_NMI: return ExitKind.Exception;
     case VMX_EXIT_EXTERNAL_INTERRUPT: return ExitKind.ExternalInterrupt;

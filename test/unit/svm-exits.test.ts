@@ -113,6 +113,11 @@ describe("exits", () => {
     expect(r.poweredOff).toBe("success");
   });
 
+  it.each([["VMRUN", 0x80n], ["VMLOAD", 0x82n], ["CLGI", 0x85n]])("%s in the guest raises #UD (SVM is hidden from it)", (_n, code) => {
+    const { hal } = runGuest(qemuTcgSvm, [{ code }, powerOff]);
+    expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x80000306n);
+  });
+
   it("a nested page fault outside RAM stops the VM with EXITINFO2's address", () => {
     const r = runGuest(qemuTcgSvm, [{ code: X.NPF, info1: 6n, info2: 0x40000000n }]);
     expect(r.lines).toContain("VM stopped: guest-physical access at 0x40000000 outside guest RAM (0x1000000 bytes), claimed by no device");

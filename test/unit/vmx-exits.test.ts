@@ -159,6 +159,14 @@ describe("exit handlers", () => {
   });
 });
 
+describe("VMX instructions in the guest", () => {
+  it.each([["VMXON", 27], ["VMREAD", 23], ["INVEPT", 50]])("%s raises #UD (VMX is hidden from the guest)", (_n, reason) => {
+    const { hal } = runGuest([{ reason: reason as number, instructionLength: 4 }, powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x80000306n); // #UD, no error code
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
+  });
+});
+
 describe("string I/O", () => {
   // REP OUTSB (string, REP) to COM1 with a 16-bit address size (instruction info bits 9:7 = 0).
   const repOutsb = (count: bigint, rflags = 2n): SimExit => ({
