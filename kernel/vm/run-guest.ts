@@ -49,6 +49,17 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   putSize(<u64>(info.moduleEnd - info.moduleStart));
   puts(" image");
   endl();
+  // The image must lie in RAM the firmware calls usable: a corrupt boot
+  // block must not make the hypervisor copy from device memory.
+  if (!isUsable(info, <u64>info.moduleStart, <u64>(info.moduleEnd - info.moduleStart))) {
+    begin("guest image rejected: module at ");
+    putHex(info.moduleStart);
+    puts("-");
+    putHex(info.moduleEnd);
+    puts(" is not in usable RAM");
+    endl();
+    return false;
+  }
   const ramBytes = guestRamBytes(info);
   if (ramBytes == 0) return false;
   // Guest RAM: the first 2 MiB-aligned host frames after the core's memory.
