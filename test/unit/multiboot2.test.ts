@@ -118,7 +118,7 @@ describe("malformed blocks are rejected with the reason", () => {
           if (r.poweredOff === "failure") expect(r.lines.some((l) => /rejected|not usable RAM|not in usable RAM/.test(l))).toBe(true);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.TSVISOR_FUZZ_RUNS ?? 300) },
     );
   });
 });
