@@ -23,7 +23,7 @@ import { optionIs } from "./boot/cmdline";
 import { dumpBootInfo } from "./boot/bootinfo-dump";
 import { powerOff } from "./platform/power";
 import { VERSION, GIT_REVISION } from "./generated/build-info";
-// Compiled in for asc --use abort=kernel/panic/coreAbort (tools/build/config.ts).
+// Compiled in for asc --use abort=kernel/panic/coreAbort (tools/builder/config.ts).
 import "./panic";
 
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {

@@ -1,8 +1,8 @@
 // The `tsvisor` command: build the ISO, run it on a test host.
 import { Command, InvalidArgumentError } from "commander";
-import { build } from "./build/pipeline.js";
-import { BuildError } from "./build/stages.js";
-import { MissingToolError } from "./build/system-tools.js";
+import { build } from "./builder/pipeline.js";
+import { BuildError } from "./builder/stages.js";
+import { MissingToolError } from "./builder/system-tools.js";
 import { runCommand, RunOptions } from "./run/command.js";
 import { benchCommand } from "./bench/exit-cost.js";
 

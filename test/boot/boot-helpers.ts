@@ -1,7 +1,7 @@
 // Boot an ISO on a real emulator and collect what the hypervisor printed.
 import fs from "node:fs";
 import path from "node:path";
-import { build } from "../../tools/build/pipeline.js";
+import { build } from "../../tools/builder/pipeline.js";
 import { launchFor } from "../../tools/run/launch.js";
 import { runSession, SessionResult } from "../../tools/run/session.js";
 import type { HostName } from "../../tools/run/hosts.js";

@@ -1,7 +1,7 @@
 // Build once before any test file runs, so that parallel test files never
 // race on build/: the core's wasm always, and for the boot tests the ISOs
 // they boot (the default one and one per selftest command line).
-import { build } from "../../tools/build/pipeline.js";
+import { build } from "../../tools/builder/pipeline.js";
 import { BOOT_TEST_CMDLINES, BOOT_TEST_GUESTS, BENCH_BASELINE_CMDLINE } from "../boot/cmdlines.js";
 
 export default async function setup({ provide }: { provide?: unknown }): Promise<void> {

@@ -4,7 +4,7 @@
 // (test/guests/bench.S) times N CPUID and N OUT 0x80 exits with RDTSC and
 // prints "bench <name> <N hex> <ticks hex>". Each side is measured `runs`
 // times, alternating, and the median per-exit figure is reported.
-import { build } from "../build/pipeline.js";
+import { build } from "../builder/pipeline.js";
 import { launchFor } from "../run/launch.js";
 import { runSession } from "../run/session.js";
 import { availableHosts, HostName } from "../run/hosts.js";

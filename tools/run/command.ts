@@ -1,8 +1,8 @@
 // `tsvisor run`: check the arguments, build, boot on the chosen host, stream
 // the console, and turn the outcome into an exit status.
 import fs from "node:fs";
-import { build } from "../build/pipeline.js";
-import { requireTools } from "../build/system-tools.js";
+import { build } from "../builder/pipeline.js";
+import { requireTools } from "../builder/system-tools.js";
 import { HOSTS, HostName, pickAuto, hasKvm } from "./hosts.js";
 import { launchFor } from "./launch.js";
 import { runSession, Verdict } from "./session.js";
@@ -16,7 +16,7 @@ export interface RunOptions {
   log?: string;
 }
 
-import { testGuestNames } from "../build/guests.js";
+import { testGuestNames } from "../builder/guests.js";
 
 // Guests this build can run: none (the hypervisor's own report) or a test guest.
 export function knownGuests(): string[] {

@@ -1,6 +1,6 @@
 // Which test hosts this machine has, and which `auto` picks.
 import fs from "node:fs";
-import { TOOLS, isAvailable } from "../build/system-tools.js";
+import { TOOLS, isAvailable } from "../builder/system-tools.js";
 
 export const HOSTS = ["bochs", "qemu", "kvm"] as const;
 export type HostName = (typeof HOSTS)[number];
