@@ -27,12 +27,7 @@
 
     .global svm_run
 svm_run:
-    push rbp
-    push rbx
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_HOST_CALLEE_SAVED
     push rdx                      /* [rsp + 16]: host VMCB */
     push rsi                      /* [rsp + 8]:  guest VMCB */
     push rdi                      /* [rsp + 0]:  frame */
@@ -75,10 +70,5 @@ svm_run:
     vmload rax
     stgi
     add rsp, 24
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbx
-    pop rbp
+    POP_HOST_CALLEE_SAVED
     ret

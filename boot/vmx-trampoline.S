@@ -30,12 +30,7 @@
 
     .global vmx_enter
 vmx_enter:
-    push rbp
-    push rbx
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_HOST_CALLEE_SAVED
     mov [rip + vmx_frame], rdi
     mov eax, HOST_RSP
     vmwrite rax, rsp
@@ -55,12 +50,7 @@ vmx_enter:
     mov eax, 1
     jc 4f
     mov eax, 2
-4:  pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbx
-    pop rbp
+4:  POP_HOST_CALLEE_SAVED
     ret
 
     .global vmx_exit_stub
@@ -108,12 +98,7 @@ vmx_exit_stub:
     pop rax
     mov [rdi + 56], rax
     xor eax, eax
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbx
-    pop rbp
+    POP_HOST_CALLEE_SAVED
     ret
 
     .section .bss
