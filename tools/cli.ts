@@ -32,7 +32,7 @@ program
 program
   .command("run")
   .description("build the ISO, boot it on a test host and stream its serial console")
-  .option("--host <host>", "bochs | qemu | kvm | auto (auto: kvm, then qemu, then bochs)", "auto")
+  .option("--host <host>", "bochs | qemu | kvm | auto (auto: kvm where it can nest, then qemu, then bochs)", "auto")
   .option("--guest <guest>", "guest to run: none (the hypervisor's own report) or test:<name> (test/guests/<name>.S)", "none")
   .option("--cpu <model>", "CPU model for the host (QEMU -cpu, Bochs cpu model)")
   .option("--cmdline <text>", "hypervisor command line", "")

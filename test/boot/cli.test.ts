@@ -6,6 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { processesIn } from "../../tools/run/process-tree.js";
+import { readHostFacts } from "../../tools/run/hosts.js";
+import { usableHosts } from "../../tools/run/host-choice.js";
 
 const ROOT = path.resolve(__dirname, "../..");
 const tsvisor = (...args: string[]) =>
@@ -18,6 +20,10 @@ function bochsDir(stderr: string): string {
   return m[1];
 }
 
+// Where KVM cannot nest (the project's machines: kvm_pvm, no vmx/svm flag),
+// auto must fall back before booting and --host kvm must be refused at once.
+const usable = usableHosts(readHostFacts());
+
 // Processes still running in the run's directory (the emulator and
 // script(1)) are checked with processesIn, so other runs on the machine do not count.
 
@@ -28,6 +34,23 @@ describe("tsvisor run", () => {
     expect(r.stdout).toMatch(/^tsvisor: power off: status success$/m);
     expect(r.stderr).toMatch(/run success after/);
     expect(r.status).toBe(0);
+  });
+
+  it.runIf(!usable.includes("kvm") && usable.includes("qemu"))(
+    "auto (npm start) skips a KVM that cannot nest, says why, and boots on QEMU", () => {
+      const r = tsvisor("run", "--host", "auto", "--guest", "test:hello", "--timeout", "60");
+      expect(r.stderr).toMatch(/^tsvisor: host qemu \(QEMU TCG, AMD-V with nested paging\), picked by --host auto; kvm skipped: .+$/m);
+      expect(r.stdout).toMatch(/^guest: verdict: PASS$/m);
+      expect(r.status).toBe(0);
+    });
+
+  it.skipIf(usable.includes("kvm"))("refuses --host kvm where KVM cannot nest, before building, with exit status 4", () => {
+    const started = Date.now();
+    const r = tsvisor("run", "--host", "kvm");
+    expect(r.stderr).toMatch(/^tsvisor run: host 'kvm' cannot run (the guest|here): .+; use --host qemu or bochs/m);
+    expect(r.stderr).not.toMatch(/booting|build/);
+    expect(r.status).toBe(4);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("exits 1 when the hypervisor panics", () => {

@@ -3,7 +3,8 @@
 import fs from "node:fs";
 import { build } from "../builder/pipeline.js";
 import { requireTools } from "../builder/system-tools.js";
-import { HOSTS, HostName, pickAuto, hasKvm } from "./hosts.js";
+import { readHostFacts } from "./hosts.js";
+import { chooseHost, HostChoice } from "./host-choice.js";
 import { launchFor } from "./launch.js";
 import { runSession, Verdict } from "./session.js";
 
@@ -32,27 +33,27 @@ function usage(msg: string): number {
   return RUN_EXIT.usage;
 }
 
-export function resolveHost(requested: string): HostName | string {
-  if (requested === "auto") {
-    return pickAuto() ?? "no test host found: install qemu-system-x86 or bochs (bash tools/setup/ensure-deps.sh)";
-  }
-  if (!(HOSTS as readonly string[]).includes(requested)) return `unknown host '${requested}'; choose one of: ${HOSTS.join(", ")}, auto`;
-  if (requested === "kvm" && !hasKvm()) return "host 'kvm' needs /dev/kvm (readable and writable) and qemu-system-x86_64; use --host qemu or bochs";
-  return requested as HostName;
+// Decide the host from this machine's facts before building or booting, and
+// say which one and why in one line (and refuse kvm where it cannot nest).
+export function resolveHost(requested: string, cpu?: string): HostChoice {
+  return chooseHost(readHostFacts(), requested, cpu);
 }
 
 export async function runCommand(o: RunOptions): Promise<number> {
   if (!knownGuests().includes(o.guest)) {
     return usage(`unknown guest '${o.guest}'; available: ${knownGuests().join(", ")}`);
   }
-  const host = resolveHost(o.host);
-  if (!(HOSTS as readonly string[]).includes(host)) {
-    process.stderr.write(`tsvisor run: ${host}\n`);
-    return o.host === "auto" ? RUN_EXIT.nohost : RUN_EXIT.usage;
+  const choice = resolveHost(o.host, o.cpu);
+  if (choice.kind === "refused") {
+    process.stderr.write(`tsvisor run: ${choice.reason}\n`);
+    return RUN_EXIT[choice.status];
   }
+  const { host } = choice;
+  process.stderr.write(`tsvisor: ${choice.line}\n`);
+  if (choice.warning) process.stderr.write(`tsvisor: warning: ${choice.warning}\n`);
   requireTools(host === "bochs" ? "bochs" : "qemu", ...(host === "bochs" ? (["script"] as const) : []));
   const { iso } = await build({ cmdline: o.cmdline, guest: o.guest });
-  const launch = launchFor(host as HostName, iso, o.cpu);
+  const launch = launchFor(host, iso, o.cpu);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);
 
