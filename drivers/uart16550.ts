@@ -4,8 +4,7 @@
 // output it is given (kernel/console/guest-console.ts in the hypervisor): the
 // model itself touches no hardware.
 import { PortDevice } from "../kernel/vm/port-bus";
-
-export type ByteSink = (byte: u32) => void;
+import { ByteSink } from "./byte-sink";
 
 // Register offsets (datasheet Table 2), DLAB = LCR bit 7.
 const RBR_THR_DLL: u32 = 0;
@@ -61,6 +60,6 @@ export class Uart16550 extends PortDevice {
 
   transmit(c: u32): void {
     this.transmitted++;
-    this.output(c);
+    this.output.putc(c);
   }
 }

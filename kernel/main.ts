@@ -14,7 +14,6 @@ import { reportVirtualization, printCpu, VirtKind } from "./virt/report";
 import { maskLegacyPics } from "./platform/pic";
 import { enableXsave } from "./platform/xsave";
 import { calibrateTscKhz } from "./platform/tsc-calibrate";
-import { setTscKhz } from "./exits/cpuid";
 import { setLinearBase } from "./mm/linear";
 import { runGuest } from "./vm/run-guest";
 import { dumpVmxCaps } from "./virt/vmx-dump";
@@ -71,7 +70,6 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   printCpu(cpu);
   enableXsave(cpu);
   const tscKhz = calibrateTscKhz();
-  setTscKhz(tscKhz);
   begin("TSC: ");
   if (tscKhz == 0) puts("frequency unknown (the PIT did not answer)");
   else {
@@ -99,5 +97,5 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
     return;
   }
   const baseline = optionIs(info.cmdline, info.cmdlineLen, "bench", "baseline");
-  powerOff(runGuest(info, kind, vmx, svm, linearBase + linearBytes, baseline));
+  powerOff(runGuest(info, kind, vmx, svm, linearBase + linearBytes, tscKhz, baseline));
 }

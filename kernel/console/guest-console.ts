@@ -1,18 +1,21 @@
-// The guest's console as it reaches the hypervisor's: every line prefixed
-// "guest: " so that guest and hypervisor output can be told apart. The UART
-// model and the CONSOLE_WRITE hypercall both write here.
+// A guest's console as it reaches the hypervisor's: every line prefixed
+// "guest: " so that guest and hypervisor output can be told apart. One per
+// VM; the UART model and the CONSOLE_WRITE hypercall both write to it.
 import { putc, puts } from "./console";
+import { ByteSink } from "../../drivers/byte-sink";
 
-let atLineStart = true;
+export class GuestConsole extends ByteSink {
+  private atLineStart: bool = true;
 
-export function guestPutc(c: u32): void {
-  if (c == 0x0d) return; // the console adds CR before LF itself
-  if (atLineStart) puts("guest: ");
-  putc(c);
-  atLineStart = c == 0x0a;
-}
+  putc(c: u32): void {
+    if (c == 0x0d) return; // the console adds CR before LF itself
+    if (this.atLineStart) puts("guest: ");
+    putc(c);
+    this.atLineStart = c == 0x0a;
+  }
 
-// End a partial line, so that what follows starts on its own line.
-export function guestEndLine(): void {
-  if (!atLineStart) guestPutc(0x0a);
+  // End a partial line, so that what follows starts on its own line.
+  endLine(): void {
+    if (!this.atLineStart) this.putc(0x0a);
+  }
 }

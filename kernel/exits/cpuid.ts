@@ -5,12 +5,12 @@
 import { Vcpu, RAX, RBX, RCX, RDX } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { cpuid } from "../cpu/cpuid";
+import { CR4_OSXSAVE } from "../arch/x86";
 
 const CPUID1_ECX_VMX: u32 = 1 << 5;
 const CPUID1_ECX_HYPERVISOR: u32 = 1 << 31;
 // OSXSAVE mirrors CR4.OSXSAVE: the guest's, not the hypervisor's (SDM Vol. 2A CPUID).
 const CPUID1_ECX_OSXSAVE: u32 = 1 << 27;
-const CR4_OSXSAVE: u64 = 1 << 18;
 const CPUID81_ECX_SVM: u32 = 1 << 2;
 const LEAF_HV_BASE: u32 = 0x40000000;
 const LEAF_HV_TSC: u32 = 0x40000001;
@@ -20,9 +20,6 @@ const SIG_EBX: u32 = 0x69767374; // "tsvi"
 const SIG_ECX: u32 = 0x54726f73; // "sorT"
 const SIG_EDX: u32 = 0x00495653; // "SVI\0"
 
-// TSC frequency in kHz for leaf 0x40000001 EAX (0: unknown), set at boot.
-export let tscKhz: u32 = 0;
-export function setTscKhz(khz: u32): void { tscKhz = khz; }
 
 function set(vcpu: Vcpu, a: u32, b: u32, c: u32, d: u32): void {
   vcpu.setGpr(RAX, a);
@@ -37,7 +34,7 @@ export function handleCpuid(vcpu: Vcpu, exit: ExitInfo): Action {
   if (leaf == LEAF_HV_BASE) {
     set(vcpu, LEAF_HV_TSC, SIG_EBX, SIG_ECX, SIG_EDX);
   } else if (leaf == LEAF_HV_TSC) {
-    set(vcpu, tscKhz, 0, 0, 0);
+    set(vcpu, vcpu.vm.tscKhz, 0, 0, 0);
   } else if (leaf > LEAF_HV_TSC && leaf <= LEAF_HV_LAST) {
     set(vcpu, 0, 0, 0, 0);
   } else {

@@ -5,23 +5,13 @@
 import { Vcpu } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
-import { currentVm } from "../vm/current";
-
-export class CrAccess {
-  cr: u32 = 0;   // register number
-  type: u32 = 0; // 0 MOV to CR, 1 MOV from CR, 2 CLTS, 3 LMSW
-  gpr: u32 = 0;  // source/destination register, x86 encoding
-}
-
-export const crAccess = new CrAccess(); // filled by the backend's decoder
-
-const MOV_TO_CR: u32 = 0;
-const CR4_VMXE: u64 = 1 << 13;
-const VECTOR_GP: u32 = 13;
+import { CR_MOV_TO } from "../vm/exit";
+import { CR4_VMXE, VECTOR_GP } from "../arch/x86";
 
 export function handleCrAccess(vcpu: Vcpu, exit: ExitInfo): Action {
-  if (crAccess.type == MOV_TO_CR && crAccess.cr == 4) {
-    const value = vcpu.gpr(crAccess.gpr);
+  const cr = exit.cr;
+  if (cr.type == CR_MOV_TO && cr.cr == 4) {
+    const value = vcpu.gpr(cr.gpr);
     if ((value & CR4_VMXE) != 0) {
       vcpu.injectException(VECTOR_GP, 0, true);
       return Action.Resume;
@@ -30,6 +20,6 @@ export function handleCrAccess(vcpu: Vcpu, exit: ExitInfo): Action {
     vcpu.advance(exit.instructionLength);
     return Action.Resume;
   }
-  currentVm().stop(StopReason.Unhandled, 0, exit.raw);
+  vcpu.vm.stop(StopReason.Unhandled, 0, exit.raw);
   return Action.Stop;
 }

@@ -5,22 +5,22 @@
 import { Vcpu } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
-import { currentVm } from "../vm/current";
+import { VECTOR_UD } from "../arch/x86";
 
 export function handleTripleFault(vcpu: Vcpu, exit: ExitInfo): Action {
-  currentVm().stop(StopReason.TripleFault);
+  vcpu.vm.stop(StopReason.TripleFault);
   return Action.Stop;
 }
 
 // EPT violation / NPT fault. RAM is fully mapped, so any fault is outside
 // it; with no MMIO device yet, nothing claims it.
 export function handleNestedPageFault(vcpu: Vcpu, exit: ExitInfo): Action {
-  currentVm().stop(StopReason.BadAccess, 0, exit.gpa);
+  vcpu.vm.stop(StopReason.BadAccess, 0, exit.gpa);
   return Action.Stop;
 }
 
 export function handleUnhandled(vcpu: Vcpu, exit: ExitInfo): Action {
-  currentVm().stop(StopReason.Unhandled, 0, exit.raw);
+  vcpu.vm.stop(StopReason.Unhandled, 0, exit.raw);
   return Action.Stop;
 }
 
@@ -39,8 +39,6 @@ export function handleCacheFlush(vcpu: Vcpu, exit: ExitInfo): Action {
 // A guest ran a VMX or SVM instruction. Both are hidden from it (CPUID), and
 // on a CPU without them these raise #UD (SDM Vol. 2C VMXON etc.; APM Vol. 3
 // VMRUN etc.), so that is what the guest gets. RIP stays on the instruction.
-const VECTOR_UD: u32 = 6;
-
 export function handleVirtInstruction(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.injectException(VECTOR_UD, 0, false);
   return Action.Resume;

@@ -5,12 +5,10 @@
 import { Vcpu } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
-import { currentVm } from "../vm/current";
-
-const RFLAGS_IF: u64 = 1 << 9;
+import { RFLAGS_IF } from "../arch/x86";
 
 export function handleHlt(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.advance(exit.instructionLength);
-  currentVm().stop(StopReason.Halted, 0, (vcpu.rflags() & RFLAGS_IF) != 0 ? 1 : 0);
+  vcpu.vm.stop(StopReason.Halted, 0, (vcpu.rflags() & RFLAGS_IF) != 0 ? 1 : 0);
   return Action.Stop;
 }

@@ -11,9 +11,7 @@
 import { Vcpu, RAX, RBX, RCX, RDX } from "../vm/vcpu";
 import { ExitInfo, ExitKind, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
-import { currentVm } from "../vm/current";
-import { exitCounts, exitTicks } from "../vm/stats";
-import { guestPutc, guestEndLine } from "../console/guest-console";
+import { Vm } from "../vm/vm";
 
 export const HC_CONSOLE_WRITE: u64 = 0;
 export const HC_EXIT_COUNT: u64 = 1;
@@ -23,13 +21,13 @@ const CONSOLE_MAX: u64 = 4096;
 
 const buffer = memory.data(<i32>CONSOLE_MAX);
 
-function consoleWrite(gpa: u64, len: u64): u64 {
-  if (len > CONSOLE_MAX || !currentVm().memory.read(gpa, buffer, <u32>len)) return HC_ERROR;
+function consoleWrite(vm: Vm, gpa: u64, len: u64): u64 {
+  if (len > CONSOLE_MAX || !vm.memory.read(gpa, buffer, <u32>len)) return HC_ERROR;
   for (let i: u32 = 0; i < <u32>len; i++) {
     const b = <u32>load<u8>(buffer + i);
-    if (b == 0x0a || (b >= 0x20 && b < 0x7f)) guestPutc(b);
+    if (b == 0x0a || (b >= 0x20 && b < 0x7f)) vm.console.putc(b);
   }
-  guestEndLine();
+  vm.console.endLine();
   return len;
 }
 
@@ -38,16 +36,16 @@ export function handleHypercall(vcpu: Vcpu, exit: ExitInfo): Action {
   const a = vcpu.gpr(RBX);
   vcpu.advance(exit.instructionLength);
   if (nr == HC_CONSOLE_WRITE) {
-    vcpu.setGpr(RAX, consoleWrite(a, vcpu.gpr(RCX)));
+    vcpu.setGpr(RAX, consoleWrite(vcpu.vm, a, vcpu.gpr(RCX)));
   } else if (nr == HC_EXIT_COUNT) {
     if (a < <u64>ExitKind.Count) {
-      vcpu.setGpr(RAX, exitCounts[<i32>a]);
-      vcpu.setGpr(RDX, exitTicks[<i32>a]);
+      vcpu.setGpr(RAX, vcpu.vm.stats.counts[<i32>a]);
+      vcpu.setGpr(RDX, vcpu.vm.stats.ticks[<i32>a]);
     } else {
       vcpu.setGpr(RAX, HC_ERROR);
     }
   } else if (nr == HC_POWER_OFF) {
-    currentVm().stop(StopReason.PowerOff, <u32>a);
+    vcpu.vm.stop(StopReason.PowerOff, <u32>a);
     return Action.Stop;
   } else {
     vcpu.setGpr(RAX, HC_ERROR);

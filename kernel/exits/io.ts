@@ -4,24 +4,12 @@ import { Vcpu, RAX } from "../vm/vcpu";
 import { handleStringIo } from "./string-io";
 import { ExitInfo, Action } from "../vm/exit";
 import { Vm, StopReason } from "../vm/vm";
-import { currentVm } from "../vm/current";
-
-export class IoAccess {
-  port: u32 = 0;
-  size: u32 = 1; // bytes: 1, 2 or 4
-  isIn: bool = false;
-  isString: bool = false;
-  isRep: bool = false;
-  addressBytes: u32 = 2; // string forms: 2, 4 or 8
-  linearAddress: u64 = 0; // string forms: the memory operand
-}
-
-export const io = new IoAccess(); // filled by the backend's decoder
 
 const SIZE_MASK: StaticArray<u64> = [0, 0xff, 0xffff, 0, 0xffffffff];
 
 export function handleIo(vcpu: Vcpu, exit: ExitInfo): Action {
-  const vm: Vm = currentVm();
+  const vm: Vm = vcpu.vm;
+  const io = exit.io;
   if (io.isString) return handleStringIo(vcpu, exit, vm, io);
   const mask = SIZE_MASK[<i32>io.size];
   if (io.isIn) {

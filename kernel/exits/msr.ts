@@ -1,89 +1,78 @@
-// RDMSR/WRMSR exits. The guest sees a small table of virtualized MSRs with
-// shadow values; any other MSR raises #GP in the guest, as a CPU without it
-// would (SDM Vol. 2B RDMSR/WRMSR: "#GP(0) if ECX specifies a reserved or
-// unimplemented MSR address").
-import { Vcpu, RAX, RCX, RDX } from "../vm/vcpu";
+// RDMSR/WRMSR exits for the MSRs the policy emulates (kernel/vm/msr-policy.ts);
+// every other MSR that exits raises #GP in the guest, as a CPU without it
+// would. Passed-through MSRs never exit.
+import { Vcpu, RAX, RDX } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
+import { StopReason } from "../vm/vm";
+import {
+  msrHandling, MSR_EMULATED, MSR_PASS, IA32_TSC, IA32_APIC_BASE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE,
+  IA32_EFER,
+} from "../vm/msr-policy";
 import { rdtsc } from "../hal/imports";
+import { EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, VECTOR_GP } from "../arch/x86";
 
-const VECTOR_GP: u32 = 13;
+// Writable EFER bits: SCE, LME, NXE; LMA is the CPU's own and reserved bits
+// #GP (SDM Vol. 3A §2.2.1, Table 2-1).
+const EFER_WRITABLE: u64 = EFER_SCE | EFER_LME | EFER_NXE;
 
-// Virtualized MSRs (SDM Vol. 4 Table 2-2) and their power-on values.
-const IA32_TSC: u32 = 0x10;
-const IA32_APIC_BASE: u32 = 0x1b;   // xAPIC at 0xFEE00000, enabled, BSP (SDM Vol. 3A §12.4.4)
-const IA32_MISC_ENABLE: u32 = 0x1a0;
-const IA32_PAT: u32 = 0x277;        // power-on PAT (SDM Vol. 3A §13.12.4)
-const IA32_MTRR_DEF_TYPE: u32 = 0x2ff;
-
-const shadowIndex: StaticArray<u32> = [IA32_APIC_BASE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE];
-const shadowValue: StaticArray<u64> = [0xfee00900, 0x1, 0x0007040600070406, 0x0];
-
-let tscOffset: u64 = 0;
-
-function find(msr: u32): i32 {
-  for (let i = 0; i < shadowIndex.length; i++) if (shadowIndex[i] == msr) return i;
-  return -1;
+function rdtscpOf(vcpu: Vcpu): bool {
+  return false; // until the backend reports what it enabled (kernel/vm/guest-features.ts)
 }
 
-// The value a guest RDMSR returns; false if the MSR is not virtualized.
-export let msrValue: u64 = 0;
-export function readVirtualMsr(msr: u32, tsc: u64): bool {
-  if (msr == IA32_TSC) {
-    msrValue = tsc + tscOffset;
-    return true;
-  }
-  const i = find(msr);
-  if (i < 0) return false;
-  msrValue = shadowValue[i];
-  return true;
+// An MSR the policy passes through exited anyway: the bitmaps disagree
+// with the table, a hypervisor bug the VM stops on rather than hide.
+function passedThroughButExited(vcpu: Vcpu, exit: ExitInfo): Action {
+  vcpu.vm.stop(StopReason.Unhandled, 0, exit.raw);
+  return Action.Stop;
 }
-
-export function writeVirtualMsr(msr: u32, value: u64, tsc: u64): bool {
-  if (msr == IA32_TSC) {
-    tscOffset = value - tsc;
-    return true;
-  }
-  const i = find(msr);
-  if (i < 0) return false;
-  // The APIC base's address and enable bits are not movable yet: keep them.
-  if (msr != IA32_APIC_BASE) shadowValue[i] = value;
-  return true;
-}
-
-// IA32_EFER lives in the vCPU's state (VMCS / VMCB), not in the shadow table.
-const IA32_EFER: u32 = 0xc0000080;
-// Writable EFER bits: SCE (0), LME (8), NXE (11); LMA (10) is the CPU's
-// own and reserved bits #GP (SDM Vol. 3A §2.2.1, Table 2-1).
-const EFER_WRITABLE: u64 = (1 << 0) | (1 << 8) | (1 << 11);
-const EFER_LMA: u64 = 1 << 10;
 
 export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
-  const msr = <u32>vcpu.gpr(RCX);
-  if (msr == IA32_EFER) {
-    msrValue = vcpu.efer();
-  } else if (!readVirtualMsr(msr, rdtsc())) {
+  const msr = exit.msr;
+  const how = msrHandling(msr, rdtscpOf(vcpu));
+  if (how == MSR_PASS) return passedThroughButExited(vcpu, exit);
+  if (how != MSR_EMULATED) {
     vcpu.injectException(VECTOR_GP, 0, true);
     return Action.Resume;
   }
-  vcpu.setGpr(RAX, msrValue & 0xffffffff);
-  vcpu.setGpr(RDX, msrValue >> 32);
+  const m = vcpu.msrs;
+  let value: u64 = 0;
+  if (msr == IA32_TSC) value = rdtsc() + m.tscOffset;
+  else if (msr == IA32_APIC_BASE) value = m.apicBase;
+  else if (msr == IA32_MISC_ENABLE) value = m.miscEnable;
+  else if (msr == IA32_PAT) value = m.pat;
+  else if (msr == IA32_MTRR_DEF_TYPE) value = m.mtrrDefType;
+  else if (msr == IA32_EFER) value = vcpu.efer();
+  vcpu.setGpr(RAX, value & 0xffffffff);
+  vcpu.setGpr(RDX, value >> 32);
   vcpu.advance(exit.instructionLength);
   return Action.Resume;
 }
 
 export function handleMsrWrite(vcpu: Vcpu, exit: ExitInfo): Action {
+  const msr = exit.msr;
   const value = (vcpu.gpr(RDX) << 32) | (vcpu.gpr(RAX) & 0xffffffff);
-  const msr = <u32>vcpu.gpr(RCX);
-  if (msr == IA32_EFER) {
-    if ((value & ~(EFER_WRITABLE | EFER_LMA)) != 0) {
-      vcpu.injectException(VECTOR_GP, 0, true);
-      return Action.Resume;
-    }
-    vcpu.setEfer((value & EFER_WRITABLE) | (vcpu.efer() & EFER_LMA));
-  } else if (!writeVirtualMsr(msr, value, rdtsc())) {
+  const how = msrHandling(msr, rdtscpOf(vcpu));
+  if (how == MSR_PASS) return passedThroughButExited(vcpu, exit);
+  if (how != MSR_EMULATED || !writeEmulated(vcpu, msr, value)) {
     vcpu.injectException(VECTOR_GP, 0, true);
     return Action.Resume;
   }
   vcpu.advance(exit.instructionLength);
   return Action.Resume;
+}
+
+// False if the value is one the CPU would refuse with #GP.
+function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
+  const m = vcpu.msrs;
+  if (msr == IA32_TSC) m.tscOffset = value - rdtsc();
+  // The APIC base's address and enable bits are not movable yet: keep them.
+  else if (msr == IA32_APIC_BASE) return true;
+  else if (msr == IA32_MISC_ENABLE) m.miscEnable = value;
+  else if (msr == IA32_PAT) m.pat = value;
+  else if (msr == IA32_MTRR_DEF_TYPE) m.mtrrDefType = value;
+  else if (msr == IA32_EFER) {
+    if ((value & ~(EFER_WRITABLE | EFER_LMA)) != 0) return false;
+    vcpu.setEfer((value & EFER_WRITABLE) | (vcpu.efer() & EFER_LMA));
+  }
+  return true;
 }

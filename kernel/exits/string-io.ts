@@ -8,11 +8,10 @@
 import { Vcpu, RCX, RSI, RDI } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { Vm, StopReason } from "../vm/vm";
-import { IoAccess } from "./io";
+import { IoExit } from "../vm/exit";
+import { RFLAGS_DF, CR0_PG } from "../arch/x86";
 import { line } from "../console/console";
 
-const RFLAGS_DF: u64 = 1 << 10;
-const CR0_PG: u64 = <u64>1 << 31;
 const CHUNK: u64 = 4096;
 const element = memory.data(8);
 
@@ -20,7 +19,7 @@ function addressMask(bytes: u32): u64 {
   return bytes == 8 ? 0xffffffffffffffff : (<u64>1 << (<u64>bytes * 8)) - 1;
 }
 
-export function handleStringIo(vcpu: Vcpu, exit: ExitInfo, vm: Vm, io: IoAccess): Action {
+export function handleStringIo(vcpu: Vcpu, exit: ExitInfo, vm: Vm, io: IoExit): Action {
   if ((vcpu.cr0() & CR0_PG) != 0) {
     line("string I/O with guest paging on is not emulated yet");
     vm.stop(StopReason.Unhandled, 0, exit.raw);

@@ -9,9 +9,8 @@ import { ExitInfo, Action } from "../vm/exit";
 import { cpuid } from "../cpu/cpuid";
 import { xsetbv } from "../hal/imports";
 import { hostHasXsave } from "../platform/xsave";
+import { VECTOR_GP, VECTOR_UD } from "../arch/x86";
 
-const VECTOR_UD: u32 = 6;
-const VECTOR_GP: u32 = 13;
 const XCR0_X87: u64 = 1 << 0;
 const XCR0_SSE: u64 = 1 << 1;
 const XCR0_AVX: u64 = 1 << 2;

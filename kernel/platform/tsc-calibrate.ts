@@ -22,7 +22,9 @@ export function calibrateTscKhz(): u32 {
   outb(PIT_CH2, latch >> 8);
   const t0 = rdtsc();
   for (let spin = 0; spin < SPIN_LIMIT; spin++) {
-    if ((inb(PORT_B) & 0x20) != 0) return <u32>((rdtsc() - t0) / CALIBRATE_MS);
+    // The latch is a whole number of PIT ticks (11931, 9.9991 ms): scale by
+    // the time it really stands for, not the 10 ms asked for.
+    if ((inb(PORT_B) & 0x20) != 0) return <u32>((rdtsc() - t0) * PIT_HZ / (<u64>latch * 1000));
   }
   return 0;
 }

@@ -1,6 +1,7 @@
-// The architecture-neutral exit record. The VMX (and later SVM) backend
-// decodes its own exit reason into one of these kinds; handlers never see a
-// raw VMX exit reason or SVM exit code.
+// The architecture-neutral exit record. Each backend decodes its own exit
+// (VMX exit reason and qualification, SVM exit code and EXITINFO1/2) into
+// one of these, with the details a handler needs; handlers in kernel/exits/
+// never see a raw VMX exit reason or SVM exit code.
 export enum ExitKind {
   Exception = 0,
   ExternalInterrupt,
@@ -32,12 +33,50 @@ export function exitKindName(k: ExitKind): string {
   return NAMES[<i32>k];
 }
 
+// Port I/O: IN/OUT, and INS/OUTS with their REP forms.
+export class IoExit {
+  port: u32 = 0;
+  size: u32 = 1;          // bytes: 1, 2 or 4
+  isIn: bool = false;
+  isString: bool = false;
+  isRep: bool = false;
+  addressBytes: u32 = 2;  // string forms: the address size, 2, 4 or 8
+  linearAddress: u64 = 0; // string forms: the memory operand's linear address
+}
+
+// Control-register access (MOV to/from CRn, CLTS, LMSW).
+export const CR_MOV_TO: u32 = 0;
+export const CR_MOV_FROM: u32 = 1;
+export const CR_CLTS: u32 = 2;
+export const CR_LMSW: u32 = 3;
+
+export class CrExit {
+  cr: u32 = 0;   // register number
+  type: u32 = 0; // CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW
+  gpr: u32 = 0;  // source/destination register, x86 encoding
+}
+
+// Access kinds of a nested page fault (EPT violation / #NPF), as bits.
+export const ACCESS_READ: u32 = 1;
+export const ACCESS_WRITE: u32 = 2;
+export const ACCESS_FETCH: u32 = 4;
+
 export class ExitInfo {
   kind: ExitKind = ExitKind.Unhandled;
   raw: u32 = 0;                // the backend's own reason number, for reports
   qualification: u64 = 0;      // VMX exit qualification / SVM EXITINFO1
   instructionLength: u32 = 0;  // of the exiting instruction, where known
-  gpa: u64 = 0;                // faulting guest-physical address (nested page faults)
+  gpa: u64 = 0;                // nested page faults: the guest-physical address
+  access: u32 = 0;             // nested page faults: ACCESS_* bits
+  msr: u32 = 0;                // RDMSR/WRMSR: the MSR index (ECX)
+  io: IoExit = new IoExit();   // Io: filled by the backend's decoder
+  cr: CrExit = new CrExit();   // CrAccess: likewise
+}
+
+// The neutral part of decoding, after the backend's: RDMSR and WRMSR name
+// their MSR in ECX on both architectures (SDM Vol. 2B RDMSR; APM Vol. 3).
+export function completeDecode(exit: ExitInfo, rcx: u64): void {
+  if (exit.kind == ExitKind.MsrRead || exit.kind == ExitKind.MsrWrite) exit.msr = <u32>rcx;
 }
 
 // What a handler asks the vCPU loop to do next.

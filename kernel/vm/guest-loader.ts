@@ -1,7 +1,9 @@
 // Loading a flat guest image (a boot module) into guest RAM. Test guests are
-// real-mode binaries linked at 0x7c00, like a boot sector (test/guests/).
+// real-mode binaries linked at 0x7c00, like a boot sector (test/guests/):
+// they start in real mode at 0000:7c00 with SP just below the image.
 import { physRead } from "../hal/imports";
 import { GuestMemory } from "./guest-memory";
+import { InitialState, realModeState } from "./initial-state";
 import { begin, endl, puts, putDec } from "../console/console";
 
 export const FLAT_LOAD_ADDRESS: u64 = 0x7c00;
@@ -10,8 +12,9 @@ export const FLAT_MAX_BYTES: u32 = 0x10000 - 0x7c00;
 const CHUNK: u32 = 4096;
 const bounce = memory.data(<i32>CHUNK);
 
-// Copy [start, end) of host-physical memory to guest-physical `gpa`.
-export function loadFlatImage(mem: GuestMemory, start: u64, end: u64): bool {
+// Copy [start, end) of host-physical memory to FLAT_LOAD_ADDRESS and fill
+// the vCPU's initial state.
+export function loadFlatImage(mem: GuestMemory, start: u64, end: u64, state: InitialState): bool {
   const size = end - start;
   if (size == 0 || size > <u64>FLAT_MAX_BYTES) {
     begin("guest image rejected: ");
@@ -29,5 +32,6 @@ export function loadFlatImage(mem: GuestMemory, start: u64, end: u64): bool {
     physRead(bounce, start + off, n);
     if (!mem.write(FLAT_LOAD_ADDRESS + off, bounce, n)) return false;
   }
+  realModeState(state, FLAT_LOAD_ADDRESS, FLAT_LOAD_ADDRESS);
   return true;
 }

@@ -1,7 +1,9 @@
 // Build a VM around a boot module and run it to the end:
-//   guest RAM (host frames after the core's memory) → the backend's vCPU
-//   (VMX: VMXON, EPT, VMCS; SVM: EFER.SVME, NPT, VMCB) → devices on the port
-//   bus → load the image → run → report and statistics.
+//   guest RAM (host frames after the core's memory) → the VM object and its
+//   devices on the port bus → the backend's vCPU (VMX: VMXON, EPT, MSR
+//   bitmap, VMCS; SVM: EFER.SVME, NPT, MSR permission map, VMCB) → load the
+//   image → its initial state into the vCPU → the vCPU loop → report and
+//   statistics.
 import { Mb2Info } from "../boot/multiboot2";
 import { isUsable } from "../boot/memory-map";
 import { optionDecimal } from "../boot/cmdline";
@@ -14,15 +16,14 @@ import { PAGE_2M } from "../mm/nested-paging";
 import { GuestMemory } from "./guest-memory";
 import { Vm } from "./vm";
 import { Vcpu } from "./vcpu";
-import { setCurrentVm } from "./current";
-import { loadFlatImage, FLAT_LOAD_ADDRESS } from "./guest-loader";
+import { runVcpu } from "./vcpu-loop";
+import { InitialState } from "./initial-state";
+import { loadFlatImage } from "./guest-loader";
 import { reportStop } from "./stop-report";
-import { printExitTable } from "./stats";
 import { Uart16550 } from "../../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../../drivers/debug-exit";
 import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
 import { setBaselineExits } from "../hal/imports";
-import { guestPutc, guestEndLine } from "../console/guest-console";
 
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
@@ -42,7 +43,7 @@ function guestRamBytes(info: Mb2Info): u64 {
 }
 
 // Run the module as a guest; true if it ended with status 0.
-export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCaps, linearEnd: u64, baseline: bool): bool {
+export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCaps, linearEnd: u64, tscKhz: u32, baseline: bool): bool {
   begin("guest: ");
   putBytes(info.moduleName, info.moduleNameLen);
   puts(", ");
@@ -73,17 +74,17 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     endl();
     return false;
   }
-  const vcpu: Vcpu | null = kind == VirtKind.Vmx
-    ? createVmxVcpu(vmx, hostBase, ramBytes, FLAT_LOAD_ADDRESS)
-    : createSvmVcpu(svm, hostBase, ramBytes, FLAT_LOAD_ADDRESS);
-  if (vcpu === null) return false;
-
-  const mem = new GuestMemory(hostBase, ramBytes);
-  const vm = new Vm(mem);
-  setCurrentVm(vm);
-  vm.ports.register(COM1, 8, new Uart16550(guestPutc));
+  const vm = new Vm(new GuestMemory(hostBase, ramBytes));
+  vm.tscKhz = tscKhz;
+  vm.ports.register(COM1, 8, new Uart16550(vm.console));
   vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
-  if (!loadFlatImage(mem, info.moduleStart, info.moduleEnd)) return false;
+  const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
+  if (vcpu === null) return false;
+  vm.vcpus.push(vcpu!);
+
+  const start = new InitialState();
+  if (!loadFlatImage(vm.memory, info.moduleStart, info.moduleEnd, start)) return false;
+  vcpu!.loadState(start);
 
   begin("VM: ");
   putSize(ramBytes);
@@ -95,10 +96,10 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     line("bench: baseline: CPUID and OUT 0x80 exits resume in the assembly stub, not the core");
     setBaselineExits(1);
   }
-  vcpu!.run(vm);
+  runVcpu(vcpu!);
   setBaselineExits(0);
-  guestEndLine();
+  vm.console.endLine();
   const ok = reportStop(vm, vcpu!);
-  printExitTable();
+  vm.stats.print();
   return ok;
 }

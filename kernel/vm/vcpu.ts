@@ -1,23 +1,36 @@
-// The vCPU interface the exit layer uses. The VMX backend (kernel/vmx/) and
-// the SVM backend implement it; handlers in kernel/exits/ see only this.
-// General-purpose registers live in an exit frame in linear memory (the
-// trampoline fills it), indexed as in x86 encodings: 0 RAX, 1 RCX, 2 RDX,
-// 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15.
-export const RAX: u32 = 0;
-export const RCX: u32 = 1;
-export const RDX: u32 = 2;
-export const RBX: u32 = 3;
-export const RSP: u32 = 4;
-export const RBP: u32 = 5;
-export const RSI: u32 = 6;
-export const RDI: u32 = 7;
-
+// The vCPU interface the exit layer and the vCPU loop use. The VMX backend
+// (kernel/vmx/) and the SVM backend (kernel/svm/) implement it: each only
+// enters the guest, decodes the exit into the neutral record and encodes
+// the guest state; the loop itself is kernel/vm/vcpu-loop.ts. A vCPU
+// belongs to one VM and owns its exit frame, exit record and MSR values.
+import { RSP, FRAME_BYTES } from "./frame";
 import { Vm } from "./vm";
+import { ExitInfo } from "./exit";
+import { InitialState } from "./initial-state";
+import { VirtualMsrs } from "./virtual-msrs";
+import { CR0_PE } from "../arch/x86";
+import { allocPage } from "../mm/linear";
 
-export const FRAME_BYTES: usize = 128;
+export { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, FRAME_BYTES } from "./frame";
+
+// Interruption types of an injected event, shared by the VMX
+// VM-entry interruption-information field (SDM Vol. 3C §25.8.3, Table
+// 25-17) and SVM EVENTINJ (APM Vol. 2 §15.20) where they agree.
+export const EVENT_EXTERNAL: u32 = 0;
+export const EVENT_NMI: u32 = 2;
+export const EVENT_HW_EXCEPTION: u32 = 3;
 
 export abstract class Vcpu {
-  frame: usize = 0; // 16 x u64, page-aligned; slot 4 (RSP) is kept by the backend
+  // The guest's general-purpose registers, filled by the trampoline on
+  // every exit (kernel/vm/frame.ts); page-aligned in linear memory.
+  frame: usize;
+  exit: ExitInfo = new ExitInfo();
+  msrs: VirtualMsrs = new VirtualMsrs();
+
+  constructor(public vm: Vm, public id: u32) {
+    assert(FRAME_BYTES <= 4096);
+    this.frame = allocPage();
+  }
 
   gpr(i: u32): u64 {
     return i == RSP ? this.rsp() : load<u64>(this.frame + <usize>i * 8);
@@ -26,6 +39,17 @@ export abstract class Vcpu {
     if (i == RSP) this.setRsp(v);
     else store<u64>(this.frame + <usize>i * 8, v);
   }
+
+  // ---- what a backend provides ----
+  // Enter the guest and return at its next exit; false if the entry itself
+  // failed (the backend has said why).
+  abstract enter(): bool;
+  // Fill the neutral exit record from the backend's exit information.
+  abstract decodeExit(exit: ExitInfo): void;
+  // Say why the CPU refused the guest state (exit kind EntryFailure).
+  abstract reportEntryFailure(exit: ExitInfo): void;
+  // Turn a loader's initial state into the VMCS / VMCB.
+  abstract loadState(s: InitialState): void;
 
   abstract rip(): u64;
   abstract setRip(v: u64): void;
@@ -39,11 +63,18 @@ export abstract class Vcpu {
   abstract setEfer(v: u64): void;
   // The guest's MOV to CR4 (the backend keeps the bits it owns, e.g. VMXE).
   abstract setCr4(v: u64): void;
-  // Deliver a hardware exception to the guest on the next entry.
-  abstract injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void;
+  // The base of segment i (ES CS SS DS FS GS, SDM encoding order).
+  abstract segmentBase(i: u32): u64;
+  // Queue an event for delivery on the next entry.
+  abstract injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void;
 
-  // Enter the guest and handle its exits until the VM stops.
-  abstract run(vm: Vm): void;
+  // ---- neutral behaviour ----
+  // Deliver a hardware exception on the next entry. Real mode pushes no
+  // error code (SDM Vol. 3A §21.1.4; the VMX rule in Vol. 3C §26.2.1.3 and
+  // the SVM one in APM Vol. 2 §15.20 both follow it).
+  injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void {
+    this.injectEvent(EVENT_HW_EXCEPTION, vector, errorCode, hasErrorCode && (this.cr0() & CR0_PE) != 0);
+  }
 
   // Move past the instruction that exited.
   advance(length: u32): void {

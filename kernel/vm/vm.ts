@@ -1,6 +1,12 @@
-// A virtual machine: its RAM, its port bus, and why it stopped.
+// A virtual machine: its RAM, its buses and devices' console, its vCPUs,
+// its statistics, and why it stopped. Everything a VM owns hangs off this
+// object, made at VM build (kernel/vm/vm-build.ts): a second VM or a second
+// vCPU is a second object, not a second set of globals.
 import { GuestMemory } from "./guest-memory";
 import { PortBus } from "./port-bus";
+import { ExitStats } from "./stats";
+import { GuestConsole } from "../console/guest-console";
+import { Vcpu } from "./vcpu";
 
 export enum StopReason {
   None,
@@ -14,6 +20,12 @@ export enum StopReason {
 
 export class Vm {
   ports: PortBus = new PortBus();
+  stats: ExitStats = new ExitStats();
+  console: GuestConsole = new GuestConsole();
+  vcpus: Array<Vcpu> = new Array<Vcpu>();
+  // The guest's TSC frequency in kHz (0: unknown), for the hypervisor
+  // CPUID leaf 0x40000001.
+  tscKhz: u32 = 0;
   stopReason: StopReason = StopReason.None;
   status: u32 = 0;       // guest's power-off status (0: success)
   detail: u64 = 0;       // e.g. the faulting guest-physical address

@@ -2,9 +2,7 @@
 // exit kinds, with the fields each kind's handler needs.
 import { vmread } from "../hal/imports";
 import * as F from "./vmcs-fields";
-import { ExitInfo, ExitKind } from "../vm/exit";
-import { io } from "../exits/io";
-import { crAccess } from "../exits/cr-access";
+import { ExitInfo, ExitKind, IoExit, CrExit, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
 
 export const VMX_EXIT_EXCEPTION_NMI: u32 = 0;
 export const VMX_EXIT_EXTERNAL_INTERRUPT: u32 = 1;
@@ -61,13 +59,13 @@ export function kindOfVmxReason(basic: u32): ExitKind {
 // INS/OUTS: the address size (VM-exit instruction-information field bits
 // 9:7: 0 = 16, 1 = 32, 2 = 64 bits; SDM Vol. 3C §28.2.5, Table 28-8) and
 // the linear address of the memory operand (guest-linear address field).
-export function decodeStringIo(instructionInfo: u64, linear: u64): void {
+export function decodeStringIo(io: IoExit, instructionInfo: u64, linear: u64): void {
   io.addressBytes = <u32>2 << <u32>((instructionInfo >> 7) & 7);
   io.linearAddress = linear;
 }
 
 // I/O exit qualification (SDM Vol. 3C §28.2.1, Table 28-5).
-export function decodeIoQualification(q: u64): void {
+export function decodeIoQualification(io: IoExit, q: u64): void {
   io.size = <u32>(q & 7) + 1;
   io.isIn = (q & (1 << 3)) != 0;
   io.isString = (q & (1 << 4)) != 0;
@@ -76,10 +74,20 @@ export function decodeIoQualification(q: u64): void {
 }
 
 // Control-register access qualification (SDM Vol. 3C §28.2.1, Table 28-3).
-export function decodeCrQualification(q: u64): void {
-  crAccess.cr = <u32>(q & 0xf);
-  crAccess.type = <u32>(q >> 4) & 3;
-  crAccess.gpr = <u32>(q >> 8) & 0xf;
+export function decodeCrQualification(cr: CrExit, q: u64): void {
+  cr.cr = <u32>(q & 0xf);
+  cr.type = <u32>(q >> 4) & 3;
+  cr.gpr = <u32>(q >> 8) & 0xf;
+}
+
+// EPT-violation qualification (SDM Vol. 3C §28.2.1, Table 28-7): bit 0 data
+// read, bit 1 data write, bit 2 instruction fetch.
+export function eptAccess(q: u64): u32 {
+  let a: u32 = 0;
+  if ((q & 1) != 0) a |= ACCESS_READ;
+  if ((q & 2) != 0) a |= ACCESS_WRITE;
+  if ((q & 4) != 0) a |= ACCESS_FETCH;
+  return a;
 }
 
 export function decodeVmxExit(exit: ExitInfo): void {
@@ -89,10 +97,15 @@ export function decodeVmxExit(exit: ExitInfo): void {
   exit.kind = (reason & EXIT_REASON_ENTRY_FAILURE) != 0 ? ExitKind.EntryFailure : kindOfVmxReason(basic);
   exit.qualification = vmread(F.EXIT_QUALIFICATION);
   exit.instructionLength = <u32>vmread(F.VM_EXIT_INSTRUCTION_LEN);
-  exit.gpa = exit.kind == ExitKind.NestedPageFault ? vmread(F.GUEST_PHYSICAL_ADDRESS) : 0;
-  if (exit.kind == ExitKind.Io) {
-    decodeIoQualification(exit.qualification);
-    if (io.isString) decodeStringIo(vmread(F.VMX_INSTRUCTION_INFO), vmread(F.GUEST_LINEAR_ADDRESS));
+  exit.gpa = 0;
+  exit.access = 0;
+  if (exit.kind == ExitKind.NestedPageFault) {
+    exit.gpa = vmread(F.GUEST_PHYSICAL_ADDRESS);
+    exit.access = eptAccess(exit.qualification);
+  } else if (exit.kind == ExitKind.Io) {
+    decodeIoQualification(exit.io, exit.qualification);
+    if (exit.io.isString) decodeStringIo(exit.io, vmread(F.VMX_INSTRUCTION_INFO), vmread(F.GUEST_LINEAR_ADDRESS));
+  } else if (exit.kind == ExitKind.CrAccess) {
+    decodeCrQualification(exit.cr, exit.qualification);
   }
-  if (exit.kind == ExitKind.CrAccess) decodeCrQualification(exit.qualification);
 }

@@ -1,46 +1,24 @@
-// Filling a VMCS: controls from the capability MSRs, the host state the CPU
-// returns to on every exit, and the guest's reset state: real mode at
-// CS:IP = 0:entry, run natively by "unrestricted guest" (SDM Vol. 3C
-// §26.3.1, checks on guest state; §25.4-25.8 field meanings).
-import { rdmsr, readCr, vmwrite, hostTables } from "../hal/imports";
+// Filling a VMCS: controls from the capability MSRs and the host state the
+// CPU returns to on every exit (SDM Vol. 3C §25.5-25.8 field meanings). The
+// guest's own state comes from a loader (kernel/vmx/vmcs-guest-state.ts).
+import { rdmsr, readCr, hostTables } from "../hal/imports";
 import * as F from "./vmcs-fields";
 import * as C from "./controls";
 import {
   IA32_VMX_BASIC, IA32_VMX_PINBASED_CTLS, IA32_VMX_PROCBASED_CTLS, IA32_VMX_EXIT_CTLS, IA32_VMX_ENTRY_CTLS,
   IA32_VMX_TRUE_PINBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, IA32_VMX_TRUE_EXIT_CTLS, IA32_VMX_TRUE_ENTRY_CTLS,
-  IA32_VMX_PROCBASED_CTLS2, IA32_VMX_CR0_FIXED0, IA32_VMX_CR0_FIXED1, IA32_VMX_CR4_FIXED0, IA32_VMX_CR4_FIXED1,
-  IA32_EFER,
+  IA32_VMX_PROCBASED_CTLS2, IA32_EFER,
 } from "../cpu/msr-index";
-import { fixedBits } from "./vmx-enable";
+import { vmcsWrite as w } from "./vmcs-write";
+import { CR0_ET, CR0_NE, CR4_VMXE } from "../arch/x86";
 import { begin, endl, puts, putHex } from "../console/console";
 
 const BASIC_TRUE_CTLS: u64 = <u64>1 << 55;
 const KERNEL_CS: u64 = 0x08; // boot/entry32.S GDT
 const KERNEL_DS: u64 = 0x10;
-const CR0_PE: u64 = 1 << 0;
-const CR0_ET: u64 = 1 << 4;
-const CR0_NE: u64 = 1 << 5;
-const CR0_PG: u64 = <u64>1 << 31;
-const CR4_VMXE: u64 = 1 << 13;
-const RFLAGS_RESERVED_1: u64 = 1 << 1;
-const DR7_RESET: u64 = 0x400;
-// Segment access rights (SDM §25.4.1, Table 25-2): P, S, type.
-const AR_CODE_16: u64 = 0x9b; // present, code, execute/read, accessed
-const AR_DATA_16: u64 = 0x93; // present, data, read/write, accessed
-const AR_TSS_BUSY: u64 = 0x8b; // present, system, busy 32-bit TSS
-const AR_UNUSABLE: u64 = 1 << 16;
 const VPID_GUEST: u64 = 1; // 0 is the host's (SDM §29.1)
 
 const tables = memory.data(32, 8);
-
-function w(field: u32, value: u64): void {
-  if (vmwrite(field, value) != 0) {
-    begin("VMX: VMWRITE of field ");
-    putHex(field, 4);
-    puts(" failed");
-    endl();
-  }
-}
 
 // Adjust to the capability MSR; TRUE_* variants where IA32_VMX_BASIC says
 // they exist (they allow clearing default-1 controls, Appendix A.2).
@@ -56,12 +34,12 @@ function control(name: string, wanted: u32, msr: u32, trueMsr: u32, useTrue: boo
   return a.value;
 }
 
-export function setupControls(eptp: u64): void {
+export function setupControls(eptp: u64, msrBitmapPhys: u64): void {
   const useTrue = (rdmsr(IA32_VMX_BASIC) & BASIC_TRUE_CTLS) != 0;
   w(F.PIN_BASED_VM_EXEC_CONTROL, control("pin-based",
     C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING, IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
   w(F.CPU_BASED_VM_EXEC_CONTROL, control("processor-based",
-    C.PROC_HLT_EXITING | C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_ACTIVATE_SECONDARY,
+    C.PROC_HLT_EXITING | C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS | C.PROC_ACTIVATE_SECONDARY,
     IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, useTrue));
   w(F.SECONDARY_VM_EXEC_CONTROL, control("secondary",
     C.PROC2_ENABLE_EPT | C.PROC2_ENABLE_VPID | C.PROC2_UNRESTRICTED_GUEST,
@@ -72,6 +50,7 @@ export function setupControls(eptp: u64): void {
   w(F.VM_ENTRY_CONTROLS, control("VM-entry", C.ENTRY_LOAD_IA32_EFER, IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, useTrue));
   w(F.EXCEPTION_BITMAP, 0);
   w(F.EPT_POINTER, eptp);
+  w(F.MSR_BITMAP, msrBitmapPhys);
   w(F.VIRTUAL_PROCESSOR_ID, VPID_GUEST);
   w(F.VMCS_LINK_POINTER, 0xffffffffffffffff); // no shadow VMCS (§26.3.1.5)
   // CR4.VMXE must stay set in VMX operation: the guest reads 0 there.
@@ -103,38 +82,4 @@ export function setupHostState(): void {
   w(F.HOST_IA32_SYSENTER_EIP, 0);
   w(F.HOST_IA32_EFER, rdmsr(IA32_EFER));
   // HOST_RSP and HOST_RIP are written by the trampoline on every entry.
-}
-
-// Real mode, as after a reset, but starting at 0:entry with SP = stack.
-export function setupGuestRealMode(entry: u64, stack: u64): void {
-  for (let s: u32 = F.SEG_ES; s <= F.SEG_TR; s++) {
-    w(F.GUEST_ES_SELECTOR + s * 2, 0);
-    w(F.GUEST_ES_BASE + s * 2, 0);
-    w(F.GUEST_ES_LIMIT + s * 2, 0xffff);
-    let ar = AR_DATA_16;
-    if (s == F.SEG_CS) ar = AR_CODE_16;
-    else if (s == F.SEG_LDTR) ar = AR_UNUSABLE;
-    else if (s == F.SEG_TR) ar = AR_TSS_BUSY;
-    w(F.GUEST_ES_AR_BYTES + s * 2, ar);
-  }
-  w(F.GUEST_GDTR_BASE, 0);
-  w(F.GUEST_GDTR_LIMIT, 0xffff);
-  w(F.GUEST_IDTR_BASE, 0);
-  w(F.GUEST_IDTR_LIMIT, 0x3ff); // the real-mode IVT
-  // Unrestricted guest lifts the PE and PG fixed-1 requirements (§26.3.1.1).
-  const cr0 = fixedBits(CR0_ET | CR0_NE, rdmsr(IA32_VMX_CR0_FIXED0) & ~(CR0_PE | CR0_PG), rdmsr(IA32_VMX_CR0_FIXED1));
-  w(F.GUEST_CR0, cr0);
-  w(F.GUEST_CR3, 0);
-  w(F.GUEST_CR4, fixedBits(CR4_VMXE, rdmsr(IA32_VMX_CR4_FIXED0), rdmsr(IA32_VMX_CR4_FIXED1)));
-  w(F.GUEST_DR7, DR7_RESET);
-  w(F.GUEST_RFLAGS, RFLAGS_RESERVED_1);
-  w(F.GUEST_RIP, entry);
-  w(F.GUEST_RSP, stack);
-  w(F.GUEST_IA32_EFER, 0);
-  w(F.GUEST_INTERRUPTIBILITY_INFO, 0);
-  w(F.GUEST_ACTIVITY_STATE, 0);
-  w(F.GUEST_PENDING_DBG_EXCEPTIONS, 0);
-  w(F.GUEST_SYSENTER_CS, 0);
-  w(F.GUEST_SYSENTER_ESP, 0);
-  w(F.GUEST_SYSENTER_EIP, 0);
 }

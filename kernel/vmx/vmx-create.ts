@@ -1,10 +1,14 @@
-// A VMX vCPU for a guest: check what the backend needs, VMXON, EPT, VMCS.
+// A VMX vCPU for a VM: check what the backend needs, VMXON, EPT, the MSR
+// bitmap, the VMCS controls and host state.
 import { invept } from "../hal/imports";
 import { VmxCaps } from "../virt/vmx-caps";
 import { enableVmx } from "./vmx-enable";
-import { setupControls, setupHostState, setupGuestRealMode } from "./vmcs-setup";
+import { setupControls, setupHostState } from "./vmcs-setup";
 import { VmxVcpu } from "./vmx-vcpu";
+import { Vm } from "../vm/vm";
+import { buildVmxMsrBitmap } from "../vm/msr-policy";
 import { buildEpt, eptPointer } from "../mm/ept";
+import { allocPage, physOf } from "../mm/linear";
 import { begin, endl, line, puts, putHex } from "../console/console";
 
 // INVEPT after building the tables, so that no translation cached for this
@@ -13,7 +17,7 @@ import { begin, endl, line, puts, putHex } from "../console/console";
 const INVEPT_SINGLE: u32 = 1;
 const INVEPT_ALL: u32 = 2;
 
-export function createVmxVcpu(vmx: VmxCaps, hostBase: u64, ramBytes: u64, entry: u64): VmxVcpu | null {
+export function createVmxVcpu(vmx: VmxCaps, vm: Vm, id: u32): VmxVcpu | null {
   if (!vmx.ept || !vmx.unrestrictedGuest) {
     line("VMX: tsvisor needs EPT and unrestricted guest to run a real-mode guest");
     return null;
@@ -24,13 +28,15 @@ export function createVmxVcpu(vmx: VmxCaps, hostBase: u64, ramBytes: u64, entry:
     return null;
   }
   if (!enableVmx(vmx)) return null;
-  const eptp = eptPointer(buildEpt(hostBase, ramBytes));
+  const mem = vm.memory;
+  const eptp = eptPointer(buildEpt(mem.hostBase, mem.size));
   if (vmx.invept && invept(vmx.inveptSingle ? INVEPT_SINGLE : INVEPT_ALL, eptp) != 0) line("VMX: INVEPT failed");
-  const vcpu = new VmxVcpu();
-  if (!vcpu.create(vmx.revision)) return null;
-  setupControls(eptp);
+  const vcpu = new VmxVcpu(vm, id, vmx.revision);
+  if (!vcpu.activate()) return null;
+  const msrBitmap = allocPage();
+  buildVmxMsrBitmap(msrBitmap, false);
+  setupControls(eptp, physOf(msrBitmap));
   setupHostState();
-  setupGuestRealMode(entry, entry);
   begin("VMX: EPT pointer ");
   putHex(eptp);
   puts(", VPID 1, unrestricted guest");

@@ -1,35 +1,37 @@
-// A VMX vCPU: one VMCS, the exit frame, and the run loop — enter, decode
-// the exit into the neutral record, dispatch, repeat until the VM stops.
-import { vmclear, vmptrld, vmread, vmwrite, vmEnter, rdtsc } from "../hal/imports";
+// A VMX vCPU: one VMCS. It enters the guest (VMLAUNCH, then VMRESUME),
+// decodes exits into the neutral record (kernel/vmx/exit-decode.ts) and
+// keeps the guest's registers that live in the VMCS; the loop that drives
+// it is kernel/vm/vcpu-loop.ts.
+import { vmclear, vmptrld, vmread, vmwrite, vmEnter } from "../hal/imports";
 import * as F from "./vmcs-fields";
-import { Vcpu, FRAME_BYTES } from "../vm/vcpu";
-import { ExitInfo, ExitKind, Action } from "../vm/exit";
-import { Vm, StopReason } from "../vm/vm";
-import { dispatchExit } from "../vm/dispatch";
-import { recordExit } from "../vm/stats";
+import { Vcpu } from "../vm/vcpu";
+import { ExitInfo } from "../vm/exit";
+import { Vm } from "../vm/vm";
+import { InitialState } from "../vm/initial-state";
 import { decodeVmxExit } from "./exit-decode";
+import { writeGuestState } from "./vmcs-guest-state";
 import { instructionErrorText } from "./instruction-errors";
 import { allocPage, physOf } from "../mm/linear";
+import { CR4_VMXE } from "../arch/x86";
 import { begin, endl, puts, putDec, putHex } from "../console/console";
 
-// VM-entry interruption information (SDM Vol. 3C §25.8.3, Table 25-17).
-const INTR_TYPE_HW_EXCEPTION: u32 = 3 << 8;
+// VM-entry interruption information (SDM Vol. 3C §25.8.3, Table 25-17):
+// vector in 7:0, type in 10:8, deliver-error-code 11, valid 31.
 const INTR_DELIVER_ERROR_CODE: u32 = 1 << 11;
 const INTR_VALID: u32 = <u32>1 << 31;
-const CR0_PE: u64 = 1;
-const CR4_VMXE: u64 = 1 << 13;
 
 export class VmxVcpu extends Vcpu {
-  vmcs: usize = 0;
+  vmcs: usize;
   launched: bool = false;
-  exit: ExitInfo = new ExitInfo();
 
-  // Allocate and load the VMCS; false (with the reason printed) on failure.
-  create(revision: u32): bool {
+  constructor(vm: Vm, id: u32, revision: u32) {
+    super(vm, id);
     this.vmcs = allocPage();
-    store<u32>(this.vmcs, revision);
-    this.frame = allocPage();
-    assert(FRAME_BYTES <= 4096);
+    store<u32>(this.vmcs, revision); // VMCS revision identifier (SDM §25.2)
+  }
+
+  // Make this VMCS current; false (with the reason printed) on failure.
+  activate(): bool {
     const pa = physOf(this.vmcs);
     if (vmclear(pa) != 0 || vmptrld(pa) != 0) {
       begin("VMX: VMCLEAR/VMPTRLD of the VMCS failed");
@@ -38,6 +40,19 @@ export class VmxVcpu extends Vcpu {
     }
     return true;
   }
+
+  enter(): bool {
+    const st = vmEnter(this.frame, this.launched ? 1 : 0);
+    if (st != 0) {
+      reportEntryInstructionFailure(st, this.launched);
+      return false;
+    }
+    this.launched = true;
+    return true;
+  }
+
+  decodeExit(exit: ExitInfo): void { decodeVmxExit(exit); }
+  loadState(s: InitialState): void { writeGuestState(s); }
 
   rip(): u64 { return vmread(F.GUEST_RIP); }
   setRip(v: u64): void { vmwrite(F.GUEST_RIP, v); }
@@ -58,34 +73,27 @@ export class VmxVcpu extends Vcpu {
     vmwrite(F.GUEST_CR4, v | CR4_VMXE);
     vmwrite(F.CR4_READ_SHADOW, v);
   }
+  segmentBase(i: u32): u64 { return vmread(F.GUEST_ES_BASE + i * 2); }
 
-  injectException(vector: u32, errorCode: u32, hasErrorCode: bool): void {
-    // No error code is delivered in real mode (SDM Vol. 3C §26.2.1.3).
-    const withCode = hasErrorCode && (this.cr0() & CR0_PE) != 0;
-    vmwrite(F.VM_ENTRY_INTR_INFO_FIELD, vector | INTR_TYPE_HW_EXCEPTION | INTR_VALID | (withCode ? INTR_DELIVER_ERROR_CODE : 0));
-    if (withCode) vmwrite(F.VM_ENTRY_EXCEPTION_ERROR_CODE, errorCode);
+  injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
+    vmwrite(F.VM_ENTRY_INTR_INFO_FIELD, vector | (type << 8) | INTR_VALID | (deliverErrorCode ? INTR_DELIVER_ERROR_CODE : 0));
+    if (deliverErrorCode) vmwrite(F.VM_ENTRY_EXCEPTION_ERROR_CODE, errorCode);
   }
 
-  // Run until the VM stops.
-  run(vm: Vm): void {
-    while (vm.stopReason == StopReason.None) {
-      const st = vmEnter(this.frame, this.launched ? 1 : 0);
-      const t0 = rdtsc();
-      if (st != 0) {
-        reportEntryInstructionFailure(st, this.launched);
-        vm.stop(StopReason.EntryFailed, 0, st);
-        return;
-      }
-      this.launched = true;
-      decodeVmxExit(this.exit);
-      if (this.exit.kind == ExitKind.EntryFailure) {
-        reportEntryFailure(this.exit);
-        vm.stop(StopReason.EntryFailed, 0, this.exit.raw);
-      } else if (dispatchExit(this, this.exit) == Action.Stop && vm.stopReason == StopReason.None) {
-        vm.stop(StopReason.Unhandled, 0, this.exit.raw);
-      }
-      recordExit(this.exit.kind, rdtsc() - t0);
-    }
+  // VM-entry failure reported as an exit (SDM Vol. 3C §27.8): reason 33
+  // invalid guest state, 34 MSR loading, 41 machine-check event.
+  reportEntryFailure(exit: ExitInfo): void {
+    begin("VMX: VM entry failed: ");
+    if (exit.raw == 33) puts("invalid guest state");
+    else if (exit.raw == 34) puts("MSR loading");
+    else if (exit.raw == 41) puts("machine-check event");
+    else puts("reason ");
+    puts(" (exit reason ");
+    putDec(exit.raw);
+    puts(", qualification ");
+    putHex(exit.qualification);
+    puts(")");
+    endl();
   }
 }
 
@@ -100,21 +108,5 @@ function reportEntryInstructionFailure(status: u32, launched: bool): void {
     putDec(n);
     puts(")");
   }
-  endl();
-}
-
-// VM-entry failure reported as an exit (SDM Vol. 3C §27.8): reason 33
-// invalid guest state, 34 MSR loading, 41 machine-check event.
-function reportEntryFailure(exit: ExitInfo): void {
-  begin("VMX: VM entry failed: ");
-  if (exit.raw == 33) puts("invalid guest state");
-  else if (exit.raw == 34) puts("MSR loading");
-  else if (exit.raw == 41) puts("machine-check event");
-  else puts("reason ");
-  puts(" (exit reason ");
-  putDec(exit.raw);
-  puts(", qualification ");
-  putHex(exit.qualification);
-  puts(")");
   endl();
 }

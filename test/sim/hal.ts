@@ -21,6 +21,11 @@ const COM1 = 0x3f8;
 const COM1_LSR = COM1 + 5;
 const LSR_THRE_TEMT = 0x60;
 const DEBUG_EXIT_PORT = 0xf4;
+const PORT_B = 0x61;
+const PIT_CH2 = 0x42;
+const PIT_MODE = 0x43;
+const PIT_HZ = 1_193_182n;
+const TICKS_PER_ACCESS = 1000n;
 const BOCHS_SHUTDOWN_PORT = 0x8900;
 
 // One scripted VM exit: what the simulated CPU reports when the core enters the guest.
@@ -38,7 +43,7 @@ export interface SimExit {
 export const VMCS = {
   VM_INSTRUCTION_ERROR: 0x4400, VM_EXIT_REASON: 0x4402, VM_EXIT_INSTRUCTION_LEN: 0x440c,
   EXIT_QUALIFICATION: 0x6400, GUEST_PHYSICAL_ADDRESS: 0x2400, GUEST_RIP: 0x681e, GUEST_CR0: 0x6800,
-  VM_ENTRY_INTR_INFO_FIELD: 0x4016, EPT_POINTER: 0x201a, PIN_BASED: 0x4000, PROC_BASED: 0x4002,
+  VM_ENTRY_INTR_INFO_FIELD: 0x4016, EPT_POINTER: 0x201a, MSR_BITMAP: 0x2004, PIN_BASED: 0x4000, PROC_BASED: 0x4002,
   PROC_BASED2: 0x401e, EXIT_CONTROLS: 0x400c, ENTRY_CONTROLS: 0x4012,
 } as const;
 
@@ -72,6 +77,11 @@ export class SimHal {
   memory: WebAssembly.Memory | null = null;
   crs = new Map<number, bigint>([[0, 0x80010011n], [3, 0x10a000n], [4, 0x20n]]);
   tsc = 0n;
+  // The simulated TSC runs at this rate: each RDTSC and each port read
+  // takes TICKS_PER_ACCESS of it, and the simulated PIT counts against it.
+  readonly tscHz = 2_000_000_000n;
+  private pitCh2Bytes: number[] = [];
+  private pitCh2Start: bigint | null = null;
   baselineExits = false;
   xcr = new Map<number, bigint>([[0, 1n]]);
   // The simulated SVM: exits to deliver, and VMCB snapshots at each VMRUN.
@@ -104,7 +114,29 @@ export class SimHal {
     return { bytes: r.bytes, off: Number(addr - r.base) };
   }
 
+  // The 8254's channel 2 in mode 0 (Intel 8254 datasheet): OUT2 (port 0x61
+  // bit 5) goes high once the count written to port 0x42 (low byte, then
+  // high byte) has run down at 1.193182 MHz of simulated time.
+  private portB(): number {
+    if (this.pitCh2Start === null || this.pitCh2Bytes.length < 2) return 0x01;
+    const count = BigInt(this.pitCh2Bytes[0] | (this.pitCh2Bytes[1] << 8));
+    const elapsed = this.tsc - this.pitCh2Start;
+    return elapsed * PIT_HZ >= count * this.tscHz ? 0x21 : 0x01;
+  }
+
+  private inb(port: number): number {
+    this.tsc += TICKS_PER_ACCESS;
+    if (port === COM1_LSR) return LSR_THRE_TEMT;
+    if (port === PORT_B) return this.portB();
+    return 0xff;
+  }
+
   private out(port: number, value: number): void {
+    if (port === PIT_MODE) this.pitCh2Bytes = [];
+    if (port === PIT_CH2) {
+      this.pitCh2Bytes.push(value & 0xff);
+      if (this.pitCh2Bytes.length === 2) this.pitCh2Start = this.tsc;
+    }
     if (port === COM1) this.serial += String.fromCharCode(value & 0xff);
     else if (port === DEBUG_EXIT_PORT) this.debugExit = value;
     else if (port === BOCHS_SHUTDOWN_PORT) this.bochsShutdown += String.fromCharCode(value & 0xff);
@@ -163,7 +195,7 @@ export class SimHal {
     const ret = (v: number) => v >>> 0;
     return {
       hal: {
-        inb: (port: number) => (port === COM1_LSR ? LSR_THRE_TEMT : 0xff),
+        inb: (port: number) => this.inb(port),
         inw: () => 0xffff,
         inl: () => ret(0xffffffff),
         outb: (port: number, v: number) => this.out(port, v),
@@ -196,7 +228,7 @@ export class SimHal {
         },
         readCr: (n: number) => this.crs.get(n) ?? 0n,
         writeCr: (n: number, v: bigint) => void this.crs.set(n, BigInt.asUintN(64, v)),
-        rdtsc: () => (this.tsc += 1000n),
+        rdtsc: () => (this.tsc += TICKS_PER_ACCESS),
         physRead: (dst: number, phys: bigint, len: number) => {
           const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), len);
           this.linear().set(bytes.subarray(off, off + len), dst);

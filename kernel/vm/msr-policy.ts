@@ -1,0 +1,125 @@
+// The guest's MSRs, declared in one table: for each MSR a guest may touch,
+// whether it is passed through (the guest's RDMSR/WRMSR run on the real
+// MSR, with no exit) or emulated by the hypervisor (it exits, and
+// kernel/exits/msr.ts answers). Every MSR not in the table exits and gets
+// #GP, as on a CPU without it (SDM Vol. 2B RDMSR/WRMSR: "#GP(0) if ECX
+// specifies a reserved or unimplemented MSR address").
+//
+// A passed-through MSR is safe only where the guest's value cannot leak
+// into the host or another guest; the note on each entry says why it holds.
+// The VMX MSR bitmap and the SVM MSR permission map are built from this
+// table (buildVmxMsrBitmap, buildSvmMsrPermissionMap) and the unit tests
+// check both against it.
+
+export const MSR_GP: u32 = 0;       // not in the table: #GP
+export const MSR_PASS: u32 = 1;     // no exit: the guest uses the real MSR
+export const MSR_EMULATED: u32 = 2; // exits to kernel/exits/msr.ts
+
+export const IA32_TSC: u32 = 0x10;
+export const IA32_APIC_BASE: u32 = 0x1b;
+export const IA32_SYSENTER_CS: u32 = 0x174;
+export const IA32_SYSENTER_ESP: u32 = 0x175;
+export const IA32_SYSENTER_EIP: u32 = 0x176;
+export const IA32_MISC_ENABLE: u32 = 0x1a0;
+export const IA32_PAT: u32 = 0x277;
+export const IA32_MTRR_DEF_TYPE: u32 = 0x2ff;
+export const IA32_EFER: u32 = 0xc0000080;
+export const IA32_STAR: u32 = 0xc0000081;
+export const IA32_LSTAR: u32 = 0xc0000082;
+export const IA32_CSTAR: u32 = 0xc0000083;
+export const IA32_FMASK: u32 = 0xc0000084;
+export const IA32_FS_BASE: u32 = 0xc0000100;
+export const IA32_GS_BASE: u32 = 0xc0000101;
+export const IA32_KERNEL_GS_BASE: u32 = 0xc0000102;
+export const IA32_TSC_AUX: u32 = 0xc0000103;
+
+// The condition an entry needs to be in force (else the MSR gets #GP).
+const ALWAYS: u32 = 0;
+const WITH_RDTSCP: u32 = 1; // the guest has RDTSCP/RDPID (kernel/vm/guest-features.ts)
+
+const INDEX: StaticArray<u32> = [
+  // Emulated. IA32_TSC: the guest's TSC is the host's plus an offset, which
+  // a write moves (SDM Vol. 3B §18.17). APIC base, MISC_ENABLE, PAT and
+  // MTRR_DEF_TYPE: values of the guest's own, none loaded into the host
+  // (SDM Vol. 3A §12.4.4, Vol. 4 Table 2-2, §13.12.4, §13.11.2.1). EFER:
+  // kept in the VMCS / VMCB guest state ("load/save IA32_EFER", SDM Vol. 3C
+  // §25.8.1; APM Vol. 2 §15.5.1), written only after its bits are checked.
+  IA32_TSC, IA32_APIC_BASE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE, IA32_EFER,
+  // Passed through, switched by the CPU on every entry and exit: SYSENTER
+  // CS/ESP/EIP and FS/GS base are VMCS guest-state fields (SDM Vol. 3C
+  // §25.4.1-2, saved on exit §28.3.2, host values loaded §28.5.1); under
+  // SVM they are VMLOAD/VMSAVE state (APM Vol. 2 §15.5.2), which the
+  // trampoline loads and saves around every VMRUN (boot/svm-trampoline.S).
+  IA32_SYSENTER_CS, IA32_SYSENTER_ESP, IA32_SYSENTER_EIP, IA32_FS_BASE, IA32_GS_BASE,
+  // Passed through, SYSCALL and SWAPGS state: VMLOAD/VMSAVE state under
+  // SVM (as above); under VMX the CPU does not switch them, but the
+  // hypervisor never executes SYSCALL, SYSRET or SWAPGS, so the guest's
+  // values may stay loaded while it runs (one vCPU per processor: a second
+  // vCPU on the same processor must switch them, kernel/vm/vcpu.ts).
+  IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE,
+  // Passed through where the guest has RDTSCP or RDPID, which read it
+  // (SDM Vol. 2B RDTSCP): the hypervisor never reads it, so no switch.
+  IA32_TSC_AUX,
+];
+const HANDLING: StaticArray<u32> = [
+  MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED,
+  MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
+  MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
+  MSR_PASS,
+];
+const NEEDS: StaticArray<u32> = [
+  ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
+  ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
+  ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
+  WITH_RDTSCP,
+];
+
+// How the guest's access to `msr` is handled, given whether it has RDTSCP.
+export function msrHandling(msr: u32, rdtscp: bool): u32 {
+  for (let i = 0; i < INDEX.length; i++) {
+    if (unchecked(INDEX[i]) != msr) continue;
+    const needs = unchecked(NEEDS[i]);
+    return needs == WITH_RDTSCP && !rdtscp ? MSR_GP : unchecked(HANDLING[i]);
+  }
+  return MSR_GP;
+}
+
+// VMX MSR bitmap (SDM Vol. 3C §25.6.9): one 4 KiB page of four 1 KiB
+// bitmaps — reads of 0-0x1FFF, reads of 0xC0000000-0xC0001FFF, then the
+// same two for writes; a set bit makes the access exit. MSRs outside both
+// ranges always exit.
+export function buildVmxMsrBitmap(page: usize, rdtscp: bool): void {
+  memory.fill(page, 0xff, 4096);
+  for (let i = 0; i < INDEX.length; i++) {
+    const msr = unchecked(INDEX[i]);
+    if (msrHandling(msr, rdtscp) != MSR_PASS) continue;
+    const high = msr >= 0xc0000000;
+    const bit = msr & 0x1fff;
+    const base: usize = high ? 1024 : 0;
+    clearBit(page + base, bit);        // read bitmap
+    clearBit(page + base + 2048, bit); // write bitmap
+  }
+}
+
+// SVM MSR permission map (APM Vol. 2 §15.11, Table 15-5): 8 KiB, two bits
+// per MSR (even: read, odd: write; set: intercept) for three ranges of 8K
+// MSRs at 0x000 (0-0x1FFF), 0x800 (0xC0000000-) and 0x1000 (0xC0010000-).
+// MSRs outside them are always intercepted.
+export function buildSvmMsrPermissionMap(pages: usize, rdtscp: bool): void {
+  memory.fill(pages, 0xff, 8192);
+  for (let i = 0; i < INDEX.length; i++) {
+    const msr = unchecked(INDEX[i]);
+    if (msrHandling(msr, rdtscp) != MSR_PASS) continue;
+    let base: usize = 0;
+    if (msr >= 0xc0010000) base = 0x1000;
+    else if (msr >= 0xc0000000) base = 0x800;
+    const n = (msr & 0x1fff) * 2;
+    clearBit(pages + base, n);     // read
+    clearBit(pages + base, n + 1); // write
+  }
+}
+
+function clearBit(bitmap: usize, bit: u32): void {
+  const p = bitmap + <usize>(bit >> 3);
+  store<u8>(p, load<u8>(p) & ~(<u8>1 << <u8>(bit & 7)));
+}

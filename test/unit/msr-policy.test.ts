@@ -1,0 +1,84 @@
+// The MSR policy (kernel/vm/msr-policy.ts) as the CPU sees it: the VMX MSR
+// bitmap and the SVM MSR permission map the core builds, checked bit by bit
+// against the MSRs the manuals let a guest own, and the emulated MSRs
+// through real RDMSR/WRMSR exits.
+import { describe, expect, it } from "vitest";
+import { LINEAR_BASE } from "../sim/core.js";
+import { qemuTcgSvm } from "../sim/cpu-profiles.js";
+import { VMCS, VMCB } from "../sim/hal.js";
+import { runGuest, powerOff, R } from "../sim/scripted-vmx.js";
+import { runSvmGuest, svmPowerOff } from "../sim/scripted-svm.js";
+
+// Passed through without an exit, and why it is safe (see the policy):
+// SYSENTER_CS/ESP/EIP, FS/GS base — switched by the CPU (VMCS guest state;
+// VMLOAD/VMSAVE); STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE — VMLOAD/VMSAVE
+// under SVM, unused by the hypervisor under VMX.
+const PASSED = new Set([0x174, 0x175, 0x176, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102]);
+const RANGES = [[0, 0x1fff], [0xc0000000, 0xc0001fff], [0xc0010000, 0xc0011fff]] as const;
+const bit = (bytes: Uint8Array, n: number) => (bytes[n >> 3] >> (n & 7)) & 1;
+
+describe("VMX MSR bitmap (SDM Vol. 3C §25.6.9)", () => {
+  it("is on, and lets exactly the passed-through MSRs run without an exit, for reads and for writes", () => {
+    const { hal } = runGuest([powerOff]);
+    const vmcs = hal.entries[0].vmcs;
+    expect(vmcs.get(VMCS.PROC_BASED)! & (1n << 28n)).toBe(1n << 28n); // use MSR bitmaps
+    const pa = vmcs.get(VMCS.MSR_BITMAP)!;
+    expect(pa & 0xfffn).toBe(0n);
+    const page = new Uint8Array(hal.memory!.buffer, Number(pa - LINEAR_BASE), 4096);
+    for (const [lo, hi] of RANGES.slice(0, 2)) {
+      const base = lo === 0 ? 0 : 1024;
+      for (let msr = lo; msr <= hi; msr++) {
+        const exits = PASSED.has(msr) ? 0 : 1;
+        expect(bit(page, base * 8 + (msr & 0x1fff)), `read of 0x${msr.toString(16)}`).toBe(exits);
+        expect(bit(page, (base + 2048) * 8 + (msr & 0x1fff)), `write of 0x${msr.toString(16)}`).toBe(exits);
+      }
+    }
+  });
+});
+
+describe("SVM MSR permission map (APM Vol. 2 §15.11)", () => {
+  it("intercepts every MSR of the three ranges but the passed-through ones, for reads and for writes", () => {
+    const { hal } = runSvmGuest(qemuTcgSvm, [svmPowerOff]);
+    const vmcb = new DataView(hal.vmruns[0].vmcb.buffer);
+    const pa = vmcb.getBigUint64(VMCB.MSRPM_BASE_PA, true);
+    const map = new Uint8Array(hal.memory!.buffer, Number(pa - LINEAR_BASE), 8192);
+    RANGES.forEach(([lo, hi], r) => {
+      for (let msr = lo; msr <= hi; msr++) {
+        const n = r * 0x800 * 8 + (msr - lo) * 2;
+        const exits = PASSED.has(msr) ? 0 : 1;
+        expect(bit(map, n), `read of 0x${msr.toString(16)}`).toBe(exits);
+        expect(bit(map, n + 1), `write of 0x${msr.toString(16)}`).toBe(exits);
+      }
+    });
+  });
+});
+
+describe("emulated MSRs", () => {
+  const rdmsr = (msr: number) => ({ reason: R.RDMSR, instructionLength: 2, regs: { rcx: BigInt(msr), rax: 0n, rdx: 0n } });
+  const wrmsr = (msr: number, v: bigint) =>
+    ({ reason: R.WRMSR, instructionLength: 2, regs: { rcx: BigInt(msr), rax: v & 0xffffffffn, rdx: v >> 32n } });
+  const value = (e: { regs: { rax: bigint; rdx: bigint } }) => (e.regs.rdx << 32n) | e.regs.rax;
+
+  it("read their power-on values: APIC base 0xfee00900, MISC_ENABLE 1, PAT 0x0007040600070406, MTRR default type 0", () => {
+    const { hal } = runGuest([rdmsr(0x1b), rdmsr(0x1a0), rdmsr(0x277), rdmsr(0x2ff), powerOff]);
+    expect(hal.entries.slice(1, 5).map(value)).toEqual([0xfee00900n, 1n, 0x0007040600070406n, 0n]);
+  });
+
+  it("WRMSR to IA32_TSC moves the TSC the guest reads: a write of 0 reads back as the ticks since", () => {
+    const { hal } = runGuest([wrmsr(0x10, 0n), rdmsr(0x10), powerOff]);
+    const tsc = value(hal.entries[2]);
+    expect(tsc > 0n && tsc < 100_000n).toBe(true); // a few simulated port reads and RDTSCs later
+  });
+
+  it("EFER: a reserved bit gets #GP; SCE and NXE are kept", () => {
+    const { hal } = runGuest([wrmsr(0xc0000080, 1n << 20n), wrmsr(0xc0000080, 0x801n), rdmsr(0xc0000080), powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)! & 0xffn).toBe(13n);
+    expect(value(hal.entries[3])).toBe(0x801n);
+  });
+
+  it("an MSR outside the policy gets #GP on write as on read (SDM Vol. 2B WRMSR)", () => {
+    const { hal } = runGuest([wrmsr(0x3a, 1n), powerOff]); // IA32_FEATURE_CONTROL: VMX is hidden
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe((1n << 31n) | (3n << 8n) | 13n);
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
+  });
+});
