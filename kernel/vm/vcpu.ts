@@ -1,20 +1,10 @@
 // The vCPU interface the exit layer uses. The VMX backend (kernel/vmx/) and
 // the SVM backend implement it; handlers in kernel/exits/ see only this.
 // General-purpose registers live in an exit frame in linear memory (the
-// trampoline fills it), indexed as in x86 encodings: 0 RAX, 1 RCX, 2 RDX,
-// 3 RBX, 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15.
-export const RAX: u32 = 0;
-export const RCX: u32 = 1;
-export const RDX: u32 = 2;
-export const RBX: u32 = 3;
-export const RSP: u32 = 4;
-export const RBP: u32 = 5;
-export const RSI: u32 = 6;
-export const RDI: u32 = 7;
-
+// trampoline fills it), indexed as in x86 encodings (./frame.ts).
 import { Vm } from "./vm";
-
-export const FRAME_BYTES: usize = 128;
+import { RSP } from "./frame";
+export * from "./frame";
 
 export abstract class Vcpu {
   frame: usize = 0; // 16 x u64, page-aligned; slot 4 (RSP) is kept by the backend
