@@ -5,11 +5,10 @@
  */
 #include "core.h"
 #include "native.h"
+#include "layout.h" /* FRAME_BYTES, from kernel/vm/frame.ts */
 
 extern Z_core_instance_t tsvisor_core;
 uint32_t vmx_enter(uint64_t* frame, uint32_t resume);
-
-#define VMX_FRAME_BYTES 128
 
 static u32 status(uint8_t cf, uint8_t zf) { return cf ? 1 : (zf ? 2 : 0); }
 
@@ -61,7 +60,7 @@ u32 Z_halZ_invept(struct Z_hal_instance_t* h, u32 type, u64 eptp) {
 
 u32 Z_halZ_vmEnter(struct Z_hal_instance_t* h, u32 frame, u32 resume) {
     (void)h;
-    if ((uint64_t)frame + VMX_FRAME_BYTES > tsvisor_core.w2c_memory.size || (frame & 7)) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    if ((uint64_t)frame + FRAME_BYTES > tsvisor_core.w2c_memory.size || (frame & 7)) wasm_rt_trap(WASM_RT_TRAP_OOB);
     return vmx_enter((uint64_t*)(tsvisor_core.w2c_memory.data + frame), resume);
 }
 

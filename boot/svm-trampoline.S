@@ -11,19 +11,17 @@
  * this stack: the guest registers go back into the frame, the guest's hidden
  * state into its VMCB (VMSAVE), the host's comes back (VMLOAD), GIF is set
  * again (STGI) and svm_run returns. The exit code is in the guest VMCB.
+ * VMCB_*, SVM_VMEXIT_* and FRAME_* come from the kernel's sources
+ * (build/generated/layout.h).
  */
     .intel_syntax noprefix
     .code64
+#include "layout.h"
 #include "guest-frame.inc"
     .section .text
 
-#define VMCB_EXITCODE 0x070       /* APM Vol. 2 Table B-1 */
-#define VMCB_EXITINFO1_PORT 0x07A /* EXITINFO1 bits 31:16 for IOIO */
-#define VMCB_EXITINFO2 0x080
-#define VMCB_RIP 0x578            /* Table B-2 */
-#define VMEXIT_CPUID 0x72         /* Appendix C */
-#define VMEXIT_IOIO 0x7B
-#define BENCH_PORT 0x80
+#define BENCH_PORT 0x80           /* the bench guest's timed OUT (test/guests/bench.S) */
+#define IOIO_PORT (VMCB_EXITINFO1 + 2) /* IOIO: the port in EXITINFO1 bits 31:16 (APM Vol. 2 §15.10.2) */
 
     .global svm_run
 svm_run:
@@ -48,11 +46,11 @@ svm_run:
      */
     cmp byte ptr [rip + bench_baseline], 0
     je 3f
-    cmp qword ptr [rax + VMCB_EXITCODE], VMEXIT_CPUID
+    cmp qword ptr [rax + VMCB_EXITCODE], SVM_VMEXIT_CPUID
     je 2f
-    cmp qword ptr [rax + VMCB_EXITCODE], VMEXIT_IOIO
+    cmp qword ptr [rax + VMCB_EXITCODE], SVM_VMEXIT_IOIO
     jne 3f
-    cmp word ptr [rax + VMCB_EXITINFO1_PORT], BENCH_PORT
+    cmp word ptr [rax + IOIO_PORT], BENCH_PORT
     jne 3f
     push qword ptr [rax + VMCB_EXITINFO2]
     pop qword ptr [rax + VMCB_RIP]
@@ -63,7 +61,7 @@ svm_run:
     mov rdi, [rsp + 8]
     STORE_GUEST_GPRS_EXCEPT_RAX_RDI
     pop rax
-    mov [rdi + 56], rax
+    mov [rdi + FRAME_RDI], rax
     mov rax, [rsp + 8]
     vmsave rax
     mov rax, [rsp + 16]

@@ -1,4 +1,7 @@
 // SVM #VMEXIT codes (AMD APM Vol. 2 Appendix C) into the neutral exit kinds.
+// The codes are one of the layout tables the build turns into
+// build/generated/layout.h (tools/builder/layout.ts): keep them to
+// `export const VMEXIT_NAME: type = value;` lines.
 import { ExitKind } from "../vm/exit";
 
 export const VMEXIT_EXCP_BASE: u64 = 0x040;
@@ -13,7 +16,11 @@ export const VMEXIT_MSR: u64 = 0x07c;
 export const VMEXIT_SHUTDOWN: u64 = 0x07f;
 export const VMEXIT_VMRUN: u64 = 0x080;
 export const VMEXIT_VMMCALL: u64 = 0x081;
-export const VMEXIT_SKINIT: u64 = 0x086; // 0x082-0x086: VMLOAD, VMSAVE, STGI, CLGI, SKINIT
+export const VMEXIT_VMLOAD: u64 = 0x082;
+export const VMEXIT_VMSAVE: u64 = 0x083;
+export const VMEXIT_STGI: u64 = 0x084;
+export const VMEXIT_CLGI: u64 = 0x085;
+export const VMEXIT_SKINIT: u64 = 0x086;
 export const VMEXIT_WBINVD: u64 = 0x089;
 export const VMEXIT_XSETBV: u64 = 0x08d;
 export const VMEXIT_NPF: u64 = 0x400;

@@ -1,6 +1,8 @@
 // VMCB layout (AMD APM Vol. 2 Appendix B): the control area (Table B-1) and
 // the state-save area at 0x400 (Table B-2). The VMCB lives in the core's
-// linear memory, so fields are plain loads and stores at these offsets.
+// linear memory, so fields are plain loads and stores at these offsets. One of
+// the layout tables the build turns into build/generated/layout.h for the
+// trampolines (tools/builder/layout.ts): keep to `export const NAME: type = value;`.
 // Control area
 export const INTERCEPT_CR_READ: usize = 0x000; // u16
 export const INTERCEPT_CR_WRITE: usize = 0x002; // u16

@@ -1,7 +1,12 @@
-// The exit frame the trampolines share with the core: the guest's
-// general-purpose registers, 16 x u64 in x86 encoding order (the register
-// numbers of ModRM and REX, Intel SDM Vol. 2A §2.1.5, Table 2-2). Slot 4
-// (RSP) is never used: the VMCS/VMCB holds RSP; on SVM it holds RAX too.
+// The exit frame: the guest's general-purpose registers as the trampolines
+// (boot/vmx-trampoline.S, boot/svm-trampoline.S) save and load them, 16 x u64
+// in linear memory, one per vCPU. Slots are indexed as x86 encodes registers
+// (ModRM/REX, SDM Vol. 2A §2.1.5, Table 2-2): 0 RAX, 1 RCX, 2 RDX, 3 RBX,
+// 4 RSP, 5 RBP, 6 RSI, 7 RDI, 8-15 R8-R15. The RSP slot is never used (the
+// VMCS/VMCB holds RSP); on SVM neither is RAX's (the VMCB holds it too).
+// This file is one of the layout tables the build turns into
+// build/generated/layout.h (tools/builder/layout.ts): keep to
+// `export const NAME: type = value;` lines.
 export const RAX: u32 = 0;
 export const RCX: u32 = 1;
 export const RDX: u32 = 2;
@@ -18,4 +23,5 @@ export const R12: u32 = 12;
 export const R13: u32 = 13;
 export const R14: u32 = 14;
 export const R15: u32 = 15;
-export const FRAME_BYTES: u32 = 128;
+
+export const FRAME_BYTES: usize = 128;

@@ -11,7 +11,7 @@ import { VirtualMsrs } from "./virtual-msrs";
 import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 
-export { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, FRAME_BYTES } from "./frame";
+export * from "./frame";
 
 // Interruption types of an injected event, shared by the VMX
 // VM-entry interruption-information field (SDM Vol. 3C §25.8.3, Table

@@ -1,32 +1,17 @@
-// VMX basic exit reasons (Intel SDM Vol. 3D Appendix C) into the neutral
-// exit kinds, with the fields each kind's handler needs.
+// VMX basic exit reasons (./exit-reasons.ts; Intel SDM Vol. 3D Appendix C)
+// into the neutral exit kinds, with the fields each kind's handler needs.
 import { vmread } from "../hal/imports";
 import * as F from "./vmcs-fields";
 import { ExitInfo, ExitKind, IoExit, CrExit, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
+import {
+  VMX_EXIT_EXCEPTION_NMI, VMX_EXIT_EXTERNAL_INTERRUPT, VMX_EXIT_TRIPLE_FAULT, VMX_EXIT_INTERRUPT_WINDOW,
+  VMX_EXIT_CPUID, VMX_EXIT_HLT, VMX_EXIT_INVD, VMX_EXIT_VMCALL, VMX_EXIT_VMCLEAR, VMX_EXIT_VMXON,
+  VMX_EXIT_INVEPT, VMX_EXIT_INVVPID, VMX_EXIT_CR_ACCESS, VMX_EXIT_IO, VMX_EXIT_RDMSR, VMX_EXIT_WRMSR,
+  VMX_EXIT_INVALID_GUEST_STATE, VMX_EXIT_MSR_LOADING, VMX_EXIT_MACHINE_CHECK, VMX_EXIT_EPT_VIOLATION,
+  VMX_EXIT_XSETBV, VMX_EXIT_WBINVD,
+} from "./exit-reasons";
+export * from "./exit-reasons";
 
-export const VMX_EXIT_EXCEPTION_NMI: u32 = 0;
-export const VMX_EXIT_EXTERNAL_INTERRUPT: u32 = 1;
-export const VMX_EXIT_TRIPLE_FAULT: u32 = 2;
-export const VMX_EXIT_INTERRUPT_WINDOW: u32 = 7;
-export const VMX_EXIT_CPUID: u32 = 10;
-export const VMX_EXIT_HLT: u32 = 12;
-export const VMX_EXIT_INVD: u32 = 13;
-export const VMX_EXIT_VMCALL: u32 = 18;
-export const VMX_EXIT_VMCLEAR: u32 = 19; // 19-27: VMCLEAR, VMLAUNCH, VMPTRLD, VMPTRST,
-export const VMX_EXIT_VMXON: u32 = 27;   // VMREAD, VMRESUME, VMWRITE, VMXOFF, VMXON
-export const VMX_EXIT_INVEPT: u32 = 50;
-export const VMX_EXIT_INVVPID: u32 = 53;
-export const VMX_EXIT_CR_ACCESS: u32 = 28;
-export const VMX_EXIT_IO: u32 = 30;
-export const VMX_EXIT_RDMSR: u32 = 31;
-export const VMX_EXIT_WRMSR: u32 = 32;
-export const VMX_EXIT_INVALID_GUEST_STATE: u32 = 33;
-export const VMX_EXIT_MSR_LOADING: u32 = 34;
-export const VMX_EXIT_MACHINE_CHECK: u32 = 41;
-export const VMX_EXIT_EPT_VIOLATION: u32 = 48;
-export const VMX_EXIT_EPT_MISCONFIG: u32 = 49;
-export const VMX_EXIT_WBINVD: u32 = 54;
-export const VMX_EXIT_XSETBV: u32 = 55;
 const EXIT_REASON_ENTRY_FAILURE: u32 = <u32>1 << 31;
 
 export function kindOfVmxReason(basic: u32): ExitKind {

@@ -1,4 +1,6 @@
-// VMCS field encodings, named as in Intel SDM Vol. 3D Appendix B.
+// VMCS field encodings, named as in Intel SDM Vol. 3D Appendix B. One of the
+// layout tables the build turns into build/generated/layout.h for the
+// trampolines (tools/builder/layout.ts): keep to `export const NAME: type = value;`.
 // 16-bit fields (B.1)
 export const VIRTUAL_PROCESSOR_ID: u32 = 0x0000;
 export const GUEST_ES_SELECTOR: u32 = 0x0800; // ES, CS, SS, DS, FS, GS, LDTR, TR at +2 each
@@ -70,6 +72,8 @@ export const HOST_GDTR_BASE: u32 = 0x6c0c;
 export const HOST_IDTR_BASE: u32 = 0x6c0e;
 export const HOST_IA32_SYSENTER_ESP: u32 = 0x6c10;
 export const HOST_IA32_SYSENTER_EIP: u32 = 0x6c12;
+export const HOST_RSP: u32 = 0x6c14; // written by boot/vmx-trampoline.S on each entry
+export const HOST_RIP: u32 = 0x6c16;
 
 // Segment register order used by the per-segment fields above.
 export const SEG_ES: u32 = 0;

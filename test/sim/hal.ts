@@ -2,6 +2,7 @@
 // a simulated CPU (CPUID table, MSRs), ports with a COM1 that records what the
 // core prints, the two debug-exit devices, and physical memory regions.
 import type { CpuProfile } from "./cpu-profiles.js";
+import { layout, extendTable } from "../../tools/builder/layout.js";
 
 // The core halted the processor (kernel/platform/power.ts haltForever).
 export class HaltSignal extends Error {
@@ -39,15 +40,16 @@ export interface SimExit {
   entryStatus?: number;                // nonzero: the VMLAUNCH/VMRESUME itself fails
 }
 
-// VMCS fields the simulator writes on exits (Intel SDM Vol. 3D Appendix B).
-export const VMCS = {
-  VM_INSTRUCTION_ERROR: 0x4400, VM_EXIT_REASON: 0x4402, VM_EXIT_INSTRUCTION_LEN: 0x440c,
-  EXIT_QUALIFICATION: 0x6400, GUEST_PHYSICAL_ADDRESS: 0x2400, GUEST_RIP: 0x681e, GUEST_CR0: 0x6800,
-  VM_ENTRY_INTR_INFO_FIELD: 0x4016, EPT_POINTER: 0x201a, MSR_BITMAP: 0x2004, PIN_BASED: 0x4000, PROC_BASED: 0x4002,
-  PROC_BASED2: 0x401e, EXIT_CONTROLS: 0x400c, ENTRY_CONTROLS: 0x4012,
-} as const;
+// VMCS field encodings, by their SDM names, as the core defines them
+// (kernel/vmx/vmcs-fields.ts), with short names for the execution controls.
+const F = layout.VMCS;
+export const VMCS = extendTable(F, {
+  PIN_BASED: F.PIN_BASED_VM_EXEC_CONTROL, PROC_BASED: F.CPU_BASED_VM_EXEC_CONTROL,
+  PROC_BASED2: F.SECONDARY_VM_EXEC_CONTROL, EXIT_CONTROLS: F.VM_EXIT_CONTROLS, ENTRY_CONTROLS: F.VM_ENTRY_CONTROLS,
+});
 
-const GPR_SLOT = { rax: 0, rcx: 1, rdx: 2, rbx: 3 } as const;
+// Exit-frame slots (kernel/vm/frame.ts) of the registers scripted exits set.
+const GPR_SLOT = { rax: layout.FRAME.RAX, rcx: layout.FRAME.RCX, rdx: layout.FRAME.RDX, rbx: layout.FRAME.RBX };
 
 // One scripted #VMEXIT for the simulated SVM: what VMRUN leaves in the VMCB.
 export interface SvmSimExit {
@@ -60,12 +62,9 @@ export interface SvmSimExit {
   save?: Record<number, bigint>; // other VMCB fields by offset (e.g. CR0 0x558)
 }
 
-// VMCB offsets the simulator and tests use (APM Vol. 2 Appendix B).
-export const VMCB = {
-  INTERCEPT_MISC1: 0x00c, INTERCEPT_MISC2: 0x010, IOPM_BASE_PA: 0x040, MSRPM_BASE_PA: 0x048, GUEST_ASID: 0x058,
-  EXITCODE: 0x070, EXITINFO1: 0x078, EXITINFO2: 0x080, NP_ENABLE: 0x090, EVENTINJ: 0x0a8, N_CR3: 0x0b0, NRIP: 0x0c8,
-  CS_BASE: 0x418, EFER: 0x4d0, CR0: 0x558, RIP: 0x578, RAX: 0x5f8,
-} as const;
+// VMCB offsets and intercept bits, by their APM names, as the core defines
+// them (kernel/svm/vmcb.ts).
+export const VMCB = layout.VMCB;
 
 export class SimHal {
   serial = "";

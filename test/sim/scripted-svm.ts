@@ -8,8 +8,10 @@ import { CpuProfile } from "./cpu-profiles.js";
 import { SimHal, SvmSimExit } from "./hal.js";
 import { GUEST_RAM_HOST, MODULE_PHYS } from "./scripted-vmx.js";
 
-// #VMEXIT codes (AMD APM Vol. 2 Appendix C).
-export const X = { CPUID: 0x72n, HLT: 0x78n, IOIO: 0x7bn, MSR: 0x7cn, SHUTDOWN: 0x7fn, VMMCALL: 0x81n, NPF: 0x400n };
+import { layout } from "../../tools/builder/layout.js";
+
+// #VMEXIT codes as the core defines them (kernel/svm/exit-codes.ts, APM Vol. 2 Appendix C).
+export const X = layout.SVM_EXIT;
 // IOIO EXITINFO1: bit 0 IN, bits 6:4 size one-hot, bits 9:7 address size one-hot, port in 31:16.
 export const ioioOut8 = (port: number) => (BigInt(port) << 16n) | (1n << 4n) | (1n << 7n);
 export const svmPowerOff: SvmSimExit = { code: X.IOIO, info1: ioioOut8(0xf4), info2: 0x7c02n, rax: 0n };

@@ -5,12 +5,14 @@ import { bootCore } from "./core.js";
 import { typicalPc } from "./multiboot2.js";
 import { skylakeX, CpuProfile } from "./cpu-profiles.js";
 import { SimExit, SimHal } from "./hal.js";
+import { layout, extendTable } from "../../tools/builder/layout.js";
 
 export const MODULE_PHYS = 0x100000;
 export const GUEST_RAM_HOST = 0x2200000n; // first 2 MiB boundary after the core's 32 MiB at 2 MiB
 
-// VMX basic exit reasons (SDM Vol. 3D Appendix C).
-export const R = { TRIPLE_FAULT: 2, CPUID: 10, HLT: 12, VMCALL: 18, CR: 28, IO: 30, RDMSR: 31, WRMSR: 32, EPT_VIOLATION: 48, XSETBV: 55 };
+// VMX basic exit reasons as the core defines them (kernel/vmx/exit-reasons.ts,
+// SDM Vol. 3D Appendix C), without the VMX_EXIT_ prefix: R.CPUID, R.IO, ...
+export const R = extendTable(layout.VMX_EXIT, { CR: layout.VMX_EXIT.CR_ACCESS });
 // I/O exit qualification (SDM Vol. 3C Table 28-5): size-1, direction (1 = IN), port.
 export const ioQual = (port: number, size: number, isIn: boolean) => (BigInt(port) << 16n) | BigInt(size - 1) | (isIn ? 8n : 0n);
 export const powerOff: SimExit = { reason: R.IO, qualification: ioQual(0xf4, 1, false), instructionLength: 2, regs: { rax: 0n } };

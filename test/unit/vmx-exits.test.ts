@@ -158,8 +158,8 @@ describe("exit handlers", () => {
 });
 
 describe("VMX instructions in the guest", () => {
-  it.each([["VMXON", 27], ["VMREAD", 23], ["INVEPT", 50]])("%s raises #UD (VMX is hidden from the guest)", (_n, reason) => {
-    const { hal } = runGuest([{ reason: reason as number, instructionLength: 4 }, powerOff]);
+  it.each(["VMXON", "VMREAD", "INVEPT"])("%s raises #UD (VMX is hidden from the guest)", (name) => {
+    const { hal } = runGuest([{ reason: R[name], instructionLength: 4 }, powerOff]);
     expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x80000306n); // #UD, no error code
     expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
   });
@@ -170,7 +170,7 @@ describe("string I/O", () => {
   const repOutsb = (count: bigint, rflags = 2n): SimExit => ({
     reason: R.IO, qualification: ioQual(0x3f8, 1, false) | (1n << 4n) | (1n << 5n), instructionLength: 2,
     regs: { rcx: 0xabcd0000n | count },
-    fields: { 0x440e: 0n, 0x640a: 0x8000n, 0x6820: rflags, 0x6406: 0n },
+    fields: { [VMCS.VMX_INSTRUCTION_INFO]: 0n, [VMCS.GUEST_LINEAR_ADDRESS]: 0x8000n, [VMCS.GUEST_RFLAGS]: rflags },
   });
   const withText = (ram: Uint8Array) => ram.set(Buffer.from("hey\n"), 0x8000);
 
@@ -189,7 +189,7 @@ describe("string I/O", () => {
 
   it("an operand outside guest RAM stops the VM at that address", () => {
     const exit = repOutsb(4n);
-    exit.fields![0x640a] = 0x2000000n; // 32 MiB: past the 16 MiB of RAM
+    exit.fields![VMCS.GUEST_LINEAR_ADDRESS] = 0x2000000n; // 32 MiB: past the 16 MiB of RAM
     const r = runGuest([exit]);
     expect(r.lines).toContain("VM stopped: guest-physical access at 0x2000000 outside guest RAM (0x1000000 bytes), claimed by no device");
   });

@@ -23,6 +23,9 @@ export const OBJ_DIR = path.join(BUILD, "obj");
 export const ELF = path.join(BUILD, "tsvisor.elf");
 export const ISO = path.join(BUILD, "tsvisor.iso");
 export const ISO_DIR = path.join(BUILD, "iso");
+// Headers generated from the kernel's sources for boot/ (tools/builder/layout.ts).
+export const GENERATED_DIR = path.join(BUILD, "generated");
+export const LAYOUT_H = path.join(GENERATED_DIR, "layout.h");
 export const BUILD_INFO_TS = path.join(ROOT, "kernel", "generated", "build-info.ts");
 
 // The core's linear memory: at most 512 wasm pages (32 MiB). The linker

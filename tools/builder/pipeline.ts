@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as cfg from "./config.js";
-import { stageBuildInfo, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso, IsoModule, BuildError } from "./stages.js";
+import { stageBuildInfo, stageLayout, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso, IsoModule, BuildError } from "./stages.js";
 import { buildTestGuest } from "./guests.js";
 
 // The boot modules for a --guest value ("none" or absent: no module).
@@ -32,6 +32,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   };
   log("tsvisor build:");
   await step("build-info", stageBuildInfo);
+  await step("layout", stageLayout);
   await step("asc", stageAsc);
   const result: BuildResult = { iso: cfg.ISO, elf: cfg.ELF, wasm: cfg.CORE_WASM };
   if (opts.wasmOnly) return result;

@@ -1,4 +1,4 @@
-// The stages of the build: build-info → asc → wasm2c → cc → ld → ISO.
+// The stages of the build: build-info → layout → asc → wasm2c → cc → ld → ISO.
 // Each returns whether it did work (false: skipped, inputs unchanged).
 import fs from "node:fs";
 import path from "node:path";
@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import * as cfg from "./config.js";
 import { hashInputs, isFresh, writeStamp, listFiles } from "./stamp.js";
 import { requireTools } from "./system-tools.js";
+import { layoutHeader, layoutInputs, readSources, LayoutError, LAYOUT_FORMAT } from "./layout.js";
 
 export class BuildError extends Error {}
 
@@ -35,6 +36,24 @@ export function stageBuildInfo(): boolean {
   if (fs.existsSync(cfg.BUILD_INFO_TS) && fs.readFileSync(cfg.BUILD_INFO_TS, "utf8") === text) return false;
   fs.mkdirSync(path.dirname(cfg.BUILD_INFO_TS), { recursive: true });
   fs.writeFileSync(cfg.BUILD_INFO_TS, text);
+  return true;
+}
+
+// build/generated/layout.h: the VMCS/VMCB/exit-code/exit-frame values boot/
+// needs, from the kernel sources that define them (tools/builder/layout.ts).
+export function stageLayout(): boolean {
+  const hash = hashInputs(layoutInputs(), LAYOUT_FORMAT);
+  if (isFresh("layout", hash, [cfg.LAYOUT_H])) return false;
+  let text: string;
+  try {
+    text = layoutHeader(readSources());
+  } catch (e) {
+    if (e instanceof LayoutError) throw new BuildError(`generating build/generated/layout.h: ${e.message}`);
+    throw e;
+  }
+  fs.mkdirSync(cfg.GENERATED_DIR, { recursive: true });
+  fs.writeFileSync(cfg.LAYOUT_H, text);
+  writeStamp("layout", hash);
   return true;
 }
 
@@ -106,10 +125,12 @@ function compileUnits(): Unit[] {
 export function stageCompile(): boolean {
   requireTools("gcc");
   fs.mkdirSync(cfg.OBJ_DIR, { recursive: true });
-  const headers = [...listFiles(path.join(cfg.ROOT, "boot"), [".h", ".inc"]), path.join(cfg.WASM2C_DIR, "core.h")];
+  const headers = [
+    ...listFiles(path.join(cfg.ROOT, "boot"), [".h", ".inc"]), path.join(cfg.WASM2C_DIR, "core.h"), cfg.LAYOUT_H,
+  ];
   let did = false;
   for (const u of compileUnits()) {
-    const flags = [...cfg.CFLAGS, ...u.extra, "-I", path.join(cfg.ROOT, "boot"), "-I", cfg.WASM2C_DIR];
+    const flags = [...cfg.CFLAGS, ...u.extra, "-I", path.join(cfg.ROOT, "boot"), "-I", cfg.WASM2C_DIR, "-I", cfg.GENERATED_DIR];
     const stage = `cc-${path.basename(u.obj)}`;
     const hash = hashInputs([u.src, ...headers], flags.join(" "));
     if (isFresh(stage, hash, [u.obj])) continue;
