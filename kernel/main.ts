@@ -15,7 +15,7 @@ import { maskLegacyPics } from "./platform/pic";
 import { enableXsave } from "./platform/xsave";
 import { calibrateTscKhz } from "./platform/tsc-calibrate";
 import { setLinearBase } from "./mm/linear";
-import { runGuest } from "./vm/run-guest";
+import { runGuest } from "./run-guest";
 import { dumpVmxCaps } from "./virt/vmx-dump";
 import { runSelftest } from "./selftest";
 import { optionIs } from "./boot/cmdline";

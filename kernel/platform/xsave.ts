@@ -8,11 +8,11 @@
 // on the MOV, CR4 unchanged; the same happens for a reserved CR4 bit). Under
 // TCG (hypervisor signature "TCGTCGTCGTCG") tsvisor leaves XSAVE off, and
 // guests' XSETBV raises #UD as on a CPU without XSAVE.
+import { CR4_OSXSAVE } from "../arch/x86";
 import { readCr, writeCr } from "../hal/imports";
 import { CpuInfo } from "../cpu/identify";
 import { line } from "../console/console";
 
-const CR4_OSXSAVE: u64 = 1 << 18;
 
 let hostXsave = false;
 

@@ -2,6 +2,7 @@
 // (VMX exit reason and qualification, SVM exit code and EXITINFO1/2) into
 // one of these, with the details a handler needs; handlers in kernel/exits/
 // never see a raw VMX exit reason or SVM exit code.
+import { Vcpu } from "./vcpu";
 export enum ExitKind {
   Exception = 0,
   ExternalInterrupt,
@@ -78,6 +79,11 @@ export class ExitInfo {
 export function completeDecode(exit: ExitInfo, rcx: u64): void {
   if (exit.kind == ExitKind.MsrRead || exit.kind == ExitKind.MsrWrite) exit.msr = <u32>rcx;
 }
+
+// The exit layer's entry point (kernel/exits/dispatch.ts), handed to the
+// vCPU loop by whoever builds the VM, so that kernel/vm/ never depends on
+// kernel/exits/.
+export type ExitDispatch = (vcpu: Vcpu, exit: ExitInfo) => Action;
 
 // What a handler asks the vCPU loop to do next.
 export enum Action {

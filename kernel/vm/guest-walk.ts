@@ -4,10 +4,9 @@
 // Vol. 2 §5.3). Other paging modes are not walked yet: NO_TRANSLATION.
 import { Vcpu } from "./vcpu";
 import { GuestMemory } from "./guest-memory";
+import { CR0_PG, EFER_LMA } from "../arch/x86";
 
 export const NO_TRANSLATION: u64 = 0xffffffffffffffff;
-const CR0_PG: u64 = <u64>1 << 31;
-const EFER_LMA: u64 = 1 << 10;
 const PTE_P: u64 = 1;
 const PTE_PS: u64 = 1 << 7;
 const ADDR_MASK: u64 = 0x000ffffffffff000;

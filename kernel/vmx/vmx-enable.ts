@@ -9,10 +9,10 @@ import {
 import { VmxCaps, FeatureControl } from "../virt/vmx-caps";
 import { allocPage, physOf } from "../mm/linear";
 import { begin, endl, line, puts, putDec } from "../console/console";
+import { CR4_VMXE } from "../arch/x86";
 
 const FC_LOCK: u64 = 1 << 0;
 const FC_VMX_OUTSIDE_SMX: u64 = 1 << 2;
-const CR4_VMXE: u64 = 1 << 13;
 
 export function fixedBits(value: u64, fixed0: u64, fixed1: u64): u64 {
   return (value | fixed0) & fixed1;

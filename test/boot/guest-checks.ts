@@ -29,6 +29,7 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "long mode: running 64-bit code",
     "check: EFER.LMA set: ok",
     "check: CPUID in long mode sees tsvisor: ok",
+    "check: STAR, LSTAR, CSTAR, FMASK, FS/GS/KERNEL_GS base, SYSENTER round-trip: ok",
   ],
   "cr4-xsetbv": [
     "check: CPUID.1:ECX.OSXSAVE follows the guest's CR4: ok",

@@ -1,18 +1,18 @@
 // Exit dispatch: one handler per exit kind, in a table indexed by kind
 // (the contract of KVM's kvm_vmx_exit_handlers[], arch-neutral).
-import { ExitInfo, ExitKind, Action } from "./exit";
-import { Vcpu } from "./vcpu";
-import { handleCpuid } from "../exits/cpuid";
-import { handleIo } from "../exits/io";
-import { handleMsrRead, handleMsrWrite } from "../exits/msr";
-import { handleHlt } from "../exits/hlt";
-import { handleHypercall } from "../exits/hypercall";
-import { handleCrAccess } from "../exits/cr-access";
-import { handleXsetbv } from "../exits/xsetbv";
+import { ExitInfo, ExitKind, Action } from "../vm/exit";
+import { Vcpu } from "../vm/vcpu";
+import { handleCpuid } from "./cpuid";
+import { handleIo } from "./io";
+import { handleMsrRead, handleMsrWrite } from "./msr";
+import { handleHlt } from "./hlt";
+import { handleHypercall } from "./hypercall";
+import { handleCrAccess } from "./cr-access";
+import { handleXsetbv } from "./xsetbv";
 import {
   handleTripleFault, handleNestedPageFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush,
   handleVirtInstruction,
-} from "../exits/faults";
+} from "./faults";
 
 type Handler = (vcpu: Vcpu, exit: ExitInfo) => Action;
 

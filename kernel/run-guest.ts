@@ -4,26 +4,27 @@
 //   bitmap, VMCS; SVM: EFER.SVME, NPT, MSR permission map, VMCB) → load the
 //   image → its initial state into the vCPU → the vCPU loop → report and
 //   statistics.
-import { Mb2Info } from "../boot/multiboot2";
-import { isUsable } from "../boot/memory-map";
-import { optionDecimal } from "../boot/cmdline";
-import { VmxCaps } from "../virt/vmx-caps";
-import { SvmCaps } from "../virt/svm-caps";
-import { VirtKind } from "../virt/report";
-import { createVmxVcpu } from "../vmx/vmx-create";
-import { createSvmVcpu } from "../svm/svm-create";
-import { PAGE_2M } from "../mm/nested-paging";
-import { GuestMemory } from "./guest-memory";
-import { Vm } from "./vm";
-import { Vcpu } from "./vcpu";
-import { runVcpu } from "./vcpu-loop";
-import { InitialState } from "./initial-state";
-import { loadFlatImage } from "./guest-loader";
-import { reportStop } from "./stop-report";
-import { Uart16550 } from "../../drivers/uart16550";
-import { DebugExit, DEBUG_EXIT_PORT } from "../../drivers/debug-exit";
-import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
-import { setBaselineExits } from "../hal/imports";
+import { Mb2Info } from "./boot/multiboot2";
+import { isUsable } from "./boot/memory-map";
+import { optionDecimal } from "./boot/cmdline";
+import { VmxCaps } from "./virt/vmx-caps";
+import { SvmCaps } from "./virt/svm-caps";
+import { VirtKind } from "./virt/report";
+import { createVmxVcpu } from "./vmx/vmx-create";
+import { createSvmVcpu } from "./svm/svm-create";
+import { PAGE_2M } from "./mm/nested-paging";
+import { GuestMemory } from "./vm/guest-memory";
+import { Vm } from "./vm/vm";
+import { Vcpu } from "./vm/vcpu";
+import { runVcpu } from "./vm/vcpu-loop";
+import { dispatchExit } from "./exits/dispatch";
+import { InitialState } from "./vm/initial-state";
+import { loadFlatImage } from "./vm/guest-loader";
+import { reportStop } from "./vm/stop-report";
+import { Uart16550 } from "../drivers/uart16550";
+import { DebugExit, DEBUG_EXIT_PORT } from "../drivers/debug-exit";
+import { begin, endl, line, putBytes, puts, putHex, putSize } from "./console/console";
+import { setBaselineExits } from "./hal/imports";
 
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
@@ -96,7 +97,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     line("bench: baseline: CPUID and OUT 0x80 exits resume in the assembly stub, not the core");
     setBaselineExits(1);
   }
-  runVcpu(vcpu!);
+  runVcpu(vcpu!, dispatchExit);
   setBaselineExits(0);
   vm.console.endLine();
   const ok = reportStop(vm, vcpu!);
