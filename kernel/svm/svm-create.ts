@@ -6,6 +6,10 @@ import { SvmCaps } from "../virt/svm-caps";
 import { SvmVcpu } from "./svm-vcpu";
 import { buildNpt } from "../mm/npt";
 import { allocPage, physOf } from "../mm/linear";
+import { cpuid } from "../cpu/cpuid";
+import { cpu } from "../cpu/identify";
+import { hostHasXsave } from "../platform/xsave";
+import { CPUID7_EBX_INVPCID, CPUID81_EDX_RDTSCP } from "../arch/x86";
 import { begin, endl, line, puts, putHex, yesNo } from "../console/console";
 
 const EFER_SVME: u64 = 1 << 12;
@@ -22,6 +26,12 @@ export function createSvmVcpu(svm: SvmCaps, hostBase: u64, ramBytes: u64, entry:
   const vcpu = new SvmVcpu();
   vcpu.create(npt.rootPhys(), svm.nripSave);
   vcpu.setupRealMode(entry, entry);
+  // No intercept is set for RDTSCP, RDPID or INVPCID (svm-vcpu.ts), and
+  // XSAVE needs none: each runs natively where the host has it.
+  const f = vcpu.features;
+  f.xsave = hostHasXsave();
+  f.rdtscp = cpu.maxExtLeaf >= 0x80000001 && (cpuid(0x80000001).edx & CPUID81_EDX_RDTSCP) != 0;
+  f.invpcid = cpu.maxLeaf >= 7 && (cpuid(7, 0).ebx & CPUID7_EBX_INVPCID) != 0;
   begin("SVM: nested CR3 ");
   putHex(npt.rootPhys());
   puts(", ASID 1, NRIP save ");

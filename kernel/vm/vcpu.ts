@@ -13,11 +13,13 @@ export const RSI: u32 = 6;
 export const RDI: u32 = 7;
 
 import { Vm } from "./vm";
+import { GuestFeatures } from "./guest-features";
 
 export const FRAME_BYTES: usize = 128;
 
 export abstract class Vcpu {
   frame: usize = 0; // 16 x u64, page-aligned; slot 4 (RSP) is kept by the backend
+  features: GuestFeatures = new GuestFeatures(); // filled by the backend at creation
 
   gpr(i: u32): u64 {
     return i == RSP ? this.rsp() : load<u64>(this.frame + <usize>i * 8);

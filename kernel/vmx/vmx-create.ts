@@ -5,6 +5,7 @@ import { enableVmx } from "./vmx-enable";
 import { setupControls, setupHostState, setupGuestRealMode } from "./vmcs-setup";
 import { VmxVcpu } from "./vmx-vcpu";
 import { buildEpt, eptPointer } from "../mm/ept";
+import { hostHasXsave } from "../platform/xsave";
 import { begin, endl, line, puts, putHex } from "../console/console";
 
 // INVEPT after building the tables, so that no translation cached for this
@@ -28,7 +29,8 @@ export function createVmxVcpu(vmx: VmxCaps, hostBase: u64, ramBytes: u64, entry:
   if (vmx.invept && invept(vmx.inveptSingle ? INVEPT_SINGLE : INVEPT_ALL, eptp) != 0) line("VMX: INVEPT failed");
   const vcpu = new VmxVcpu();
   if (!vcpu.create(vmx.revision)) return null;
-  setupControls(eptp);
+  setupControls(eptp, vcpu.features);
+  vcpu.features.xsave = hostHasXsave(); // XSAVE needs no control; XSETBV always exits
   setupHostState();
   setupGuestRealMode(entry, entry);
   begin("VMX: EPT pointer ");

@@ -3,40 +3,17 @@
 // and the VMCB the core prepares for the following run is checked. Covers
 // CPUs with NRIP save (EPYC) and without (QEMU's TCG).
 import { describe, expect, it } from "vitest";
-import { bootCore, LINEAR_BASE } from "../sim/core.js";
-import { typicalPc } from "../sim/multiboot2.js";
-import { epycRome, qemuTcgSvm, CpuProfile } from "../sim/cpu-profiles.js";
-import { SimHal, SvmSimExit, VMCB } from "../sim/hal.js";
-
-const GUEST_RAM_HOST = 0x2200000n;
-// #VMEXIT codes (AMD APM Vol. 2 Appendix C).
-const X = { CPUID: 0x72n, HLT: 0x78n, IOIO: 0x7bn, MSR: 0x7cn, SHUTDOWN: 0x7fn, VMMCALL: 0x81n, NPF: 0x400n };
-// IOIO EXITINFO1: bit 0 IN, bits 6:4 size one-hot, bits 9:7 address size one-hot, port in 31:16.
-const ioioOut8 = (port: number) => (BigInt(port) << 16n) | (1n << 4n) | (1n << 7n);
-const powerOff: SvmSimExit = { code: X.IOIO, info1: ioioOut8(0xf4), info2: 0x7c02n, rax: 0n };
-
-// `code` is the guest image, loaded at 0x7c00: the bytes the decoder fetches.
-function runGuest(cpu: CpuProfile, exits: SvmSimExit[], code: number[] = [0xf4]) {
-  let hal!: SimHal;
-  const r = bootCore(cpu, {
-    info: typicalPc(512, "", { start: 0x100000, end: 0x100000 + code.length, name: "scripted.bin" }),
-    setup: (h) => {
-      hal = h;
-      h.mapPhysical(0x100000n, new Uint8Array(code));
-      h.mapPhysical(GUEST_RAM_HOST, new Uint8Array(16 << 20));
-      h.svmExits = [...exits];
-    },
-  });
-  expect(r.error).toBeNull();
-  return { ...r, hal };
-}
+import { LINEAR_BASE } from "../sim/core.js";
+import { epycRome, qemuTcgSvm } from "../sim/cpu-profiles.js";
+import { SvmSimExit, VMCB } from "../sim/hal.js";
+import { runSvmGuest, X, ioioOut8, powerOff, GUEST_RAM_HOST } from "../sim/scripted-svm.js";
 
 const u32 = (b: Uint8Array, off: number) => new DataView(b.buffer).getUint32(off, true);
 const u64 = (b: Uint8Array, off: number) => new DataView(b.buffer).getBigUint64(off, true);
 
 describe("VMCB set-up", () => {
   it("intercepts what the VMX backend traps, every port and MSR, with NPT, ASID 1 and EFER.SVME", () => {
-    const { hal, lines } = runGuest(qemuTcgSvm, [powerOff]);
+    const { hal, lines } = runSvmGuest(qemuTcgSvm, [powerOff]);
     const vmcb = hal.vmruns[0].vmcb;
     // INTR, NMI, CPUID, INVD, HLT, IOIO_PROT, MSR_PROT, SHUTDOWN
     expect(u32(vmcb, VMCB.INTERCEPT_MISC1)).toBe(((1 << 0) | (1 << 1) | (1 << 18) | (1 << 22) | (1 << 24) | (1 << 27) | (1 << 28) | (1 << 31)) >>> 0);
@@ -56,7 +33,7 @@ describe("VMCB set-up", () => {
   });
 
   it("builds NPT in the long-mode format: U/S on every level, 2 MiB leaves, nothing but guest RAM", () => {
-    const { hal } = runGuest(qemuTcgSvm, [powerOff]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [powerOff]);
     const ncr3 = u64(hal.vmruns[0].vmcb, VMCB.N_CR3);
     const mem = new DataView(hal.memory!.buffer);
     const entry = (phys: bigint, i: number) => mem.getBigUint64(Number(phys - LINEAR_BASE) + i * 8, true);
@@ -77,19 +54,19 @@ describe("instruction lengths", () => {
     ["CPUID with operand-size and segment prefixes", [0x2e, 0x66, 0x0f, 0xa2], 4],
     ["bytes that are not CPUID: the shortest form", [0x90, 0x90, 0x90], 2],
   ])("without NRIP save, decoded from guest memory: %s", (_n, bytes, len) => {
-    const { hal } = runGuest(qemuTcgSvm, [cpuidExit, powerOff], bytes as number[]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [cpuidExit, powerOff], bytes as number[]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c00n + BigInt(len as number));
     expect(hal.vmruns[1].regs.rax).toBe(0x40000001n);
   });
 
   it("with NRIP save, the CPU's next RIP is used whatever the bytes", () => {
-    const { hal } = runGuest(epycRome, [{ ...cpuidExit, nrip: 0x7c05n }, powerOff], [0x0f, 0xa2]);
+    const { hal } = runSvmGuest(epycRome, [{ ...cpuidExit, nrip: 0x7c05n }, powerOff], [0x0f, 0xa2]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c05n);
   });
 
   it("IOIO takes the next RIP from EXITINFO2 even without NRIP save", () => {
     const out = (c: number): SvmSimExit => ({ code: X.IOIO, info1: ioioOut8(0x3f8), info2: 0x7c01n, rax: BigInt(c) });
-    const r = runGuest(qemuTcgSvm, [out(0x6f), out(0x6b), out(0x0a), powerOff]);
+    const r = runSvmGuest(qemuTcgSvm, [out(0x6f), out(0x6b), out(0x0a), powerOff]);
     expect(r.serial).toContain("\nguest: ok\n");
     expect(u64(r.hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c01n);
   });
@@ -97,39 +74,39 @@ describe("instruction lengths", () => {
 
 describe("exits", () => {
   it("RDMSR of an unknown MSR injects #GP through EVENTINJ (no error code in real mode)", () => {
-    const { hal } = runGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0den } }, powerOff], [0x0f, 0x32]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0den } }, powerOff], [0x0f, 0x32]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x8000030dn);
     expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c00n);
   });
 
   it("RDMSR of EFER hides SVME from the guest", () => {
-    const { hal } = runGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0000080n } }, powerOff], [0x0f, 0x32]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0000080n } }, powerOff], [0x0f, 0x32]);
     expect(hal.vmruns[1].regs.rax).toBe(0n);
   });
 
   it("VMMCALL POWER_OFF ends the run with the guest's status", () => {
-    const r = runGuest(qemuTcgSvm, [{ code: X.VMMCALL, rax: 2n, regs: { rbx: 0n } }], [0x0f, 0x01, 0xd9]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code: X.VMMCALL, rax: 2n, regs: { rbx: 0n } }], [0x0f, 0x01, 0xd9]);
     expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
     expect(r.poweredOff).toBe("success");
   });
 
   it.each([["VMRUN", 0x80n], ["VMLOAD", 0x82n], ["CLGI", 0x85n]])("%s in the guest raises #UD (SVM is hidden from it)", (_n, code) => {
-    const { hal } = runGuest(qemuTcgSvm, [{ code }, powerOff]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code }, powerOff]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x80000306n);
   });
 
   it("a nested page fault outside RAM stops the VM with EXITINFO2's address", () => {
-    const r = runGuest(qemuTcgSvm, [{ code: X.NPF, info1: 6n, info2: 0x40000000n }]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code: X.NPF, info1: 6n, info2: 0x40000000n }]);
     expect(r.lines).toContain("VM stopped: guest-physical access at 0x40000000 outside guest RAM (0x1000000 bytes), claimed by no device");
   });
 
   it("SHUTDOWN is a triple fault", () => {
-    const r = runGuest(qemuTcgSvm, [{ code: X.SHUTDOWN }]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code: X.SHUTDOWN }]);
     expect(r.lines).toContain("VM stopped: triple fault (the guest shut down after a fault it could not handle)");
   });
 
   it.each([0xffffffffffffffffn, 0xffffffffn])("VMEXIT_INVALID (%s) is a refused entry, in words", (code) => {
-    const r = runGuest(qemuTcgSvm, [{ code }]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code }]);
     expect(r.lines).toContainEqual(expect.stringMatching(/^SVM: VMRUN refused the guest state \(VMEXIT_INVALID/));
     expect(r.lines).toContain("VM stopped: the CPU refused to enter the guest (see above)");
   });

@@ -29,7 +29,8 @@ describe.each(["corei7_sandy_bridge_2600k", "corei7_haswell_4770", "corei7_skyla
     const m = cpu.msrs;
     expect(at.get(VMCS.PIN_BASED)).toBe(adjust(0x9n, m[0x48d]));
     expect(at.get(VMCS.PROC_BASED)).toBe(adjust((1n << 7n) | (1n << 24n) | (1n << 31n), m[0x48e]));
-    expect(at.get(VMCS.PROC_BASED2)).toBe(adjust(0xa2n, m[0x48b]));
+    // EPT, VPID, unrestricted guest; RDTSCP (bit 3) and INVPCID (bit 12) only where allowed.
+    expect(at.get(VMCS.PROC_BASED2)).toBe(adjust(0xa2n | (0x1008n & (m[0x48b] >> 32n)), m[0x48b]));
     expect(at.get(VMCS.EXIT_CONTROLS)).toBe(adjust((1n << 9n) | (1n << 20n) | (1n << 21n), m[0x48f]));
     expect(at.get(VMCS.ENTRY_CONTROLS)).toBe(adjust(1n << 15n, m[0x490]));
     // Every wanted control is available on these models: none reported missing.

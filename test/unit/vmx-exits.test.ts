@@ -15,7 +15,8 @@ describe("VMCS set-up", () => {
     const m = skylakeX.msrs;
     expect(at.get(VMCS.PIN_BASED)).toBe(adjust((1n << 0n) | (1n << 3n), m[0x48d]));
     expect(at.get(VMCS.PROC_BASED)).toBe(adjust((1n << 7n) | (1n << 24n) | (1n << 31n), m[0x48e]));
-    expect(at.get(VMCS.PROC_BASED2)).toBe(adjust((1n << 1n) | (1n << 5n) | (1n << 7n), m[0x48b]));
+    // EPT, VPID, unrestricted guest; RDTSCP (3) and INVPCID (12), which this CPU allows.
+    expect(at.get(VMCS.PROC_BASED2)).toBe(adjust((1n << 1n) | (1n << 5n) | (1n << 7n) | (1n << 3n) | (1n << 12n), m[0x48b]));
     expect(at.get(VMCS.EXIT_CONTROLS)).toBe(adjust((1n << 9n) | (1n << 20n) | (1n << 21n), m[0x48f]));
     expect(at.get(VMCS.ENTRY_CONTROLS)).toBe(adjust(1n << 15n, m[0x490]));
     // TRUE controls let CR3-load/store exiting (bits 15, 16) be clear.
@@ -47,7 +48,8 @@ describe("VMCS set-up", () => {
   it("loads the image at 0x7c00 and enters real mode there", () => {
     const r = runGuest([powerOff]);
     expect(r.hal.entries[0].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
-    expect(r.lines).toContain("VMX: EPT pointer 0x21a01e, VPID 1, unrestricted guest");
+    const eptp = r.hal.entries[0].vmcs.get(VMCS.EPT_POINTER)!;
+    expect(r.lines).toContain(`VMX: EPT pointer 0x${eptp.toString(16)}, VPID 1, unrestricted guest`);
     expect(r.lines).toContain("VM: 16 MiB RAM at host 0x2200000, entry 0000:7c00 (real mode)");
   });
 });
@@ -99,12 +101,16 @@ describe("exit handlers", () => {
     expect(r.hal.entries[1].regs.rax).toBe(100n);
   });
 
-  it("CPUID leaf 1: the host's value with VMX hidden, the hypervisor bit set, OSXSAVE from the guest's CR4", () => {
+  it("CPUID leaf 1: VMX hidden, the hypervisor bit set, OSXSAVE from the guest's CR4 (the whole policy: cpuid-policy.test.ts)", () => {
     const { hal } = runGuest([{ reason: R.CPUID, instructionLength: 2, regs: { rax: 1n, rcx: 0n } }, powerOff]);
     const hostEcx = BigInt(skylakeX.cpuid["0x1"][2] >>> 0);
-    expect(hostEcx & (1n << 27n)).not.toBe(0n); // the host has OSXSAVE; the guest's CR4 (at reset) does not
-    expect(hal.entries[1].regs.rcx).toBe((hostEcx & ~((1n << 5n) | (1n << 27n))) | (1n << 31n));
+    expect(hostEcx & ((1n << 5n) | (1n << 27n))).toBe((1n << 5n) | (1n << 27n)); // the host has VMX and OSXSAVE
+    const ecx = hal.entries[1].regs.rcx;
+    expect(ecx & (1n << 5n)).toBe(0n);
+    expect(ecx & (1n << 27n)).toBe(0n); // the guest's CR4 at reset has no OSXSAVE
+    expect(ecx & (1n << 31n)).toBe(1n << 31n);
     expect(hal.entries[1].regs.rax).toBe(BigInt(skylakeX.cpuid["0x1"][0]));
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c02n);
   });
 
   it("RDMSR of an unknown MSR injects #GP(0) in protected mode, and leaves RIP on the instruction", () => {

@@ -1,0 +1,33 @@
+// Boot the core with a one-module guest on a simulated AMD-V CPU whose
+// #VMEXITs are scripted (test/sim/hal.ts): the helpers the SVM exit-path
+// tests share, beside scripted-vmx.ts for VT-x.
+import { expect } from "vitest";
+import { bootCore } from "./core.js";
+import { typicalPc } from "./multiboot2.js";
+import type { CpuProfile } from "./cpu-profiles.js";
+import { SimHal, SvmSimExit } from "./hal.js";
+
+export const MODULE_PHYS = 0x100000;
+export const GUEST_RAM_HOST = 0x2200000n; // first 2 MiB boundary after the core's 32 MiB at 2 MiB
+
+// #VMEXIT codes (AMD APM Vol. 2 Appendix C).
+export const X = { CPUID: 0x72n, HLT: 0x78n, IOIO: 0x7bn, MSR: 0x7cn, SHUTDOWN: 0x7fn, VMMCALL: 0x81n, XSETBV: 0x8dn, NPF: 0x400n };
+// IOIO EXITINFO1: bit 0 IN, bits 6:4 size one-hot, bits 9:7 address size one-hot, port in 31:16.
+export const ioioOut8 = (port: number) => (BigInt(port) << 16n) | (1n << 4n) | (1n << 7n);
+export const powerOff: SvmSimExit = { code: X.IOIO, info1: ioioOut8(0xf4), info2: 0x7c02n, rax: 0n };
+
+// `code` is the guest image, loaded at 0x7c00: the bytes the decoder fetches.
+export function runSvmGuest(cpu: CpuProfile, exits: SvmSimExit[], code: number[] = [0xf4]) {
+  let hal!: SimHal;
+  const r = bootCore(cpu, {
+    info: typicalPc(512, "", { start: MODULE_PHYS, end: MODULE_PHYS + code.length, name: "scripted.bin" }),
+    setup: (h) => {
+      hal = h;
+      h.mapPhysical(BigInt(MODULE_PHYS), new Uint8Array(code));
+      h.mapPhysical(GUEST_RAM_HOST, new Uint8Array(16 << 20));
+      h.svmExits = [...exits];
+    },
+  });
+  expect(r.error).toBeNull();
+  return { ...r, hal };
+}
