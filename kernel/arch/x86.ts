@@ -75,3 +75,117 @@ export const VECTOR_GP: u32 = 13;
 export const VECTOR_PF: u32 = 14;
 export const VECTOR_AC: u32 = 17;
 export const VECTOR_MC: u32 = 18;
+
+// XCR0 state components (SDM Vol. 1 §13.1, Table 13-1; loaded by XSETBV).
+export const XCR0_X87: u64 = 1 << 0;
+export const XCR0_SSE: u64 = 1 << 1;
+export const XCR0_AVX: u64 = 1 << 2;
+// Every XSAVE area starts with the 512-byte legacy region and the 64-byte
+// XSAVE header; the extended components follow (SDM Vol. 1 §13.4).
+export const XSAVE_LEGACY_AND_HEADER_BYTES: u32 = 576;
+
+// CPUID feature bits (Intel SDM Vol. 2A CPUID, Tables 3-8 to 3-11; AMD APM
+// Vol. 3 Appendix E), named CPUID<leaf>_<register>_<feature>: leaf 7 is
+// subleaf 0, D1 is leaf 0DH subleaf 1, 81/87/88 are 80000001H/7H/8H. Only
+// the bits the core uses are here; kernel/vm/cpuid-policy.ts names the rest
+// it hides.
+// Leaf 01H ECX.
+export const CPUID1_ECX_SSE3: u32 = 1 << 0;
+export const CPUID1_ECX_PCLMULQDQ: u32 = 1 << 1;
+export const CPUID1_ECX_VMX: u32 = 1 << 5;
+export const CPUID1_ECX_SSSE3: u32 = 1 << 9;
+export const CPUID1_ECX_FMA: u32 = 1 << 12;
+export const CPUID1_ECX_CX16: u32 = 1 << 13;
+export const CPUID1_ECX_PCID: u32 = 1 << 17;
+export const CPUID1_ECX_SSE4_1: u32 = 1 << 19;
+export const CPUID1_ECX_SSE4_2: u32 = 1 << 20;
+export const CPUID1_ECX_MOVBE: u32 = 1 << 22;
+export const CPUID1_ECX_POPCNT: u32 = 1 << 23;
+export const CPUID1_ECX_AES: u32 = 1 << 25;
+export const CPUID1_ECX_XSAVE: u32 = 1 << 26;
+export const CPUID1_ECX_OSXSAVE: u32 = 1 << 27; // mirrors CR4.OSXSAVE
+export const CPUID1_ECX_AVX: u32 = 1 << 28;
+export const CPUID1_ECX_F16C: u32 = 1 << 29;
+export const CPUID1_ECX_RDRAND: u32 = 1 << 30;
+export const CPUID1_ECX_HYPERVISOR: u32 = <u32>1 << 31; // reserved for hypervisor use
+// Leaf 01H EDX.
+export const CPUID1_EDX_FPU: u32 = 1 << 0;
+export const CPUID1_EDX_VME: u32 = 1 << 1;
+export const CPUID1_EDX_DE: u32 = 1 << 2;
+export const CPUID1_EDX_PSE: u32 = 1 << 3;
+export const CPUID1_EDX_TSC: u32 = 1 << 4;
+export const CPUID1_EDX_MSR: u32 = 1 << 5;
+export const CPUID1_EDX_PAE: u32 = 1 << 6;
+export const CPUID1_EDX_CX8: u32 = 1 << 8;
+export const CPUID1_EDX_APIC: u32 = 1 << 9;
+export const CPUID1_EDX_SEP: u32 = 1 << 11;
+export const CPUID1_EDX_PGE: u32 = 1 << 13;
+export const CPUID1_EDX_CMOV: u32 = 1 << 15;
+export const CPUID1_EDX_PAT: u32 = 1 << 16;
+export const CPUID1_EDX_PSE36: u32 = 1 << 17;
+export const CPUID1_EDX_CLFSH: u32 = 1 << 19;
+export const CPUID1_EDX_MMX: u32 = 1 << 23;
+export const CPUID1_EDX_FXSR: u32 = 1 << 24;
+export const CPUID1_EDX_SSE: u32 = 1 << 25;
+export const CPUID1_EDX_SSE2: u32 = 1 << 26;
+export const CPUID1_EDX_SS: u32 = 1 << 27;
+// Leaf 07H subleaf 0 EBX.
+export const CPUID7_EBX_FSGSBASE: u32 = 1 << 0;
+export const CPUID7_EBX_BMI1: u32 = 1 << 3;
+export const CPUID7_EBX_AVX2: u32 = 1 << 5;
+export const CPUID7_EBX_FDP_EXCPTN_ONLY: u32 = 1 << 6;
+export const CPUID7_EBX_SMEP: u32 = 1 << 7;
+export const CPUID7_EBX_BMI2: u32 = 1 << 8;
+export const CPUID7_EBX_ERMS: u32 = 1 << 9;
+export const CPUID7_EBX_INVPCID: u32 = 1 << 10;
+export const CPUID7_EBX_FCS_FDS_DEPRECATED: u32 = 1 << 13;
+export const CPUID7_EBX_RDSEED: u32 = 1 << 18;
+export const CPUID7_EBX_ADX: u32 = 1 << 19;
+export const CPUID7_EBX_SMAP: u32 = 1 << 20;
+export const CPUID7_EBX_CLFLUSHOPT: u32 = 1 << 23;
+export const CPUID7_EBX_CLWB: u32 = 1 << 24;
+export const CPUID7_EBX_SHA: u32 = 1 << 29;
+// Leaf 07H subleaf 0 ECX.
+export const CPUID7_ECX_PREFETCHWT1: u32 = 1 << 0;
+export const CPUID7_ECX_UMIP: u32 = 1 << 2;
+export const CPUID7_ECX_GFNI: u32 = 1 << 8;
+export const CPUID7_ECX_VAES: u32 = 1 << 9;
+export const CPUID7_ECX_VPCLMULQDQ: u32 = 1 << 10;
+export const CPUID7_ECX_RDPID: u32 = 1 << 22;
+export const CPUID7_ECX_CLDEMOTE: u32 = 1 << 25;
+export const CPUID7_ECX_MOVDIRI: u32 = 1 << 27;
+export const CPUID7_ECX_MOVDIR64B: u32 = 1 << 28;
+// Leaf 07H subleaf 0 EDX.
+export const CPUID7_EDX_FSRM: u32 = 1 << 4;
+export const CPUID7_EDX_MD_CLEAR: u32 = 1 << 10;
+export const CPUID7_EDX_SERIALIZE: u32 = 1 << 14;
+// Leaf 0DH subleaf 1 EAX.
+export const CPUIDD1_EAX_XSAVEOPT: u32 = 1 << 0;
+export const CPUIDD1_EAX_XSAVEC: u32 = 1 << 1;
+export const CPUIDD1_EAX_XGETBV_ECX1: u32 = 1 << 2;
+// Leaf 0DH subleaf n >= 2 ECX: the component is 64-byte aligned in the compacted format.
+export const CPUIDDN_ECX_ALIGNED: u32 = 1 << 1;
+// Leaf 80000001H ECX.
+export const CPUID81_ECX_LAHF_LM: u32 = 1 << 0;
+export const CPUID81_ECX_SVM: u32 = 1 << 2;
+export const CPUID81_ECX_ABM: u32 = 1 << 5; // LZCNT
+export const CPUID81_ECX_SSE4A: u32 = 1 << 6;
+export const CPUID81_ECX_MISALIGNSSE: u32 = 1 << 7;
+export const CPUID81_ECX_PREFETCHW: u32 = 1 << 8; // AMD: 3DNowPrefetch
+export const CPUID81_ECX_XOP: u32 = 1 << 11;
+export const CPUID81_ECX_FMA4: u32 = 1 << 16;
+export const CPUID81_ECX_TBM: u32 = 1 << 21;
+// Leaf 80000001H EDX (AMD mirrors leaf 01H EDX in bits 0-17 and 23-24).
+export const CPUID81_EDX_SYSCALL: u32 = 1 << 11;
+export const CPUID81_EDX_NX: u32 = 1 << 20;
+export const CPUID81_EDX_MMXEXT: u32 = 1 << 22;
+export const CPUID81_EDX_PAGE1GB: u32 = 1 << 26;
+export const CPUID81_EDX_RDTSCP: u32 = 1 << 27;
+export const CPUID81_EDX_LM: u32 = 1 << 29;
+export const CPUID81_EDX_3DNOWEXT: u32 = 1 << 30;
+export const CPUID81_EDX_3DNOW: u32 = <u32>1 << 31;
+// Leaf 80000007H EDX.
+export const CPUID87_EDX_INVARIANT_TSC: u32 = 1 << 8;
+// Leaf 80000008H EBX (AMD).
+export const CPUID88_EBX_CLZERO: u32 = 1 << 0;
+export const CPUID88_EBX_RSTR_FP_ERR_PTRS: u32 = 1 << 2;

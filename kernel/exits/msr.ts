@@ -15,10 +15,6 @@ import { EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, VECTOR_GP } from "../arch/x86";
 // #GP (SDM Vol. 3A §2.2.1, Table 2-1).
 const EFER_WRITABLE: u64 = EFER_SCE | EFER_LME | EFER_NXE;
 
-function rdtscpOf(vcpu: Vcpu): bool {
-  return false; // until the backend reports what it enabled (kernel/vm/guest-features.ts)
-}
-
 // An MSR the policy passes through exited anyway: the bitmaps disagree
 // with the table, a hypervisor bug the VM stops on rather than hide.
 function passedThroughButExited(vcpu: Vcpu, exit: ExitInfo): Action {
@@ -28,7 +24,7 @@ function passedThroughButExited(vcpu: Vcpu, exit: ExitInfo): Action {
 
 export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
   const msr = exit.msr;
-  const how = msrHandling(msr, rdtscpOf(vcpu));
+  const how = msrHandling(msr, vcpu.features.rdtscp);
   if (how == MSR_PASS) return passedThroughButExited(vcpu, exit);
   if (how != MSR_EMULATED) {
     vcpu.injectException(VECTOR_GP, 0, true);
@@ -51,7 +47,7 @@ export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
 export function handleMsrWrite(vcpu: Vcpu, exit: ExitInfo): Action {
   const msr = exit.msr;
   const value = (vcpu.gpr(RDX) << 32) | (vcpu.gpr(RAX) & 0xffffffff);
-  const how = msrHandling(msr, rdtscpOf(vcpu));
+  const how = msrHandling(msr, vcpu.features.rdtscp);
   if (how == MSR_PASS) return passedThroughButExited(vcpu, exit);
   if (how != MSR_EMULATED || !writeEmulated(vcpu, msr, value)) {
     vcpu.injectException(VECTOR_GP, 0, true);

@@ -3,18 +3,13 @@
 // guest's value itself — safe because the core never uses SSE/AVX state.
 // A value the hardware would refuse raises #GP in the guest instead
 // (SDM Vol. 2C XSETBV; Vol. 1 §13.3): ECX other than 0, x87 (bit 0) clear,
-// AVX (bit 2) without SSE (bit 1), or a bit CPUID.(EAX=0DH,ECX=0) lacks.
+// AVX (bit 2) without SSE (bit 1), or a component the guest's
+// CPUID.(EAX=0DH,ECX=0) does not offer (kernel/vm/cpuid-policy.ts).
 import { Vcpu, RAX, RCX, RDX } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
-import { cpuid } from "../cpu/cpuid";
 import { xsetbv } from "../hal/imports";
-import { hostHasXsave } from "../platform/xsave";
-import { VECTOR_GP, VECTOR_UD } from "../arch/x86";
-
-const XCR0_X87: u64 = 1 << 0;
-const XCR0_SSE: u64 = 1 << 1;
-const XCR0_AVX: u64 = 1 << 2;
-const LEAF_XSAVE: u32 = 0xd;
+import { guestXcr0Mask } from "../vm/cpuid-policy";
+import { VECTOR_GP, VECTOR_UD, XCR0_AVX, XCR0_SSE, XCR0_X87 } from "../arch/x86";
 
 export function xcr0Valid(value: u64, supported: u64): bool {
   if ((value & XCR0_X87) == 0) return false;
@@ -23,17 +18,15 @@ export function xcr0Valid(value: u64, supported: u64): bool {
 }
 
 export function handleXsetbv(vcpu: Vcpu, exit: ExitInfo): Action {
-  // Without XSAVE in the host there is no XCR0 to load: #UD, as on a CPU
+  // Without XSAVE for the guest there is no XCR0 to load: #UD, as on a CPU
   // without XSAVE (SDM Vol. 2C XSETBV).
-  if (!hostHasXsave()) {
+  if (!vcpu.features.xsave) {
     vcpu.injectException(VECTOR_UD, 0, false);
     return Action.Resume;
   }
   const index = <u32>vcpu.gpr(RCX);
   const value = (vcpu.gpr(RDX) << 32) | (vcpu.gpr(RAX) & 0xffffffff);
-  const r = cpuid(LEAF_XSAVE, 0);
-  const supported = (<u64>r.edx << 32) | <u64>r.eax;
-  if (index != 0 || !xcr0Valid(value, supported)) {
+  if (index != 0 || !xcr0Valid(value, guestXcr0Mask(vcpu))) {
     vcpu.injectException(VECTOR_GP, 0, true);
     return Action.Resume;
   }

@@ -10,6 +10,7 @@ import { InitialState } from "./initial-state";
 import { VirtualMsrs } from "./virtual-msrs";
 import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
+import { GuestFeatures } from "./guest-features";
 
 export * from "./frame";
 
@@ -26,6 +27,9 @@ export abstract class Vcpu {
   frame: usize;
   exit: ExitInfo = new ExitInfo();
   msrs: VirtualMsrs = new VirtualMsrs();
+  // What the backend enabled for the guest, filled at creation; CPUID and
+  // the MSR policy offer only what it says works.
+  features: GuestFeatures = new GuestFeatures();
 
   constructor(public vm: Vm, public id: u32) {
     assert(FRAME_BYTES <= 4096);

@@ -14,8 +14,10 @@ export const PROC_USE_MSR_BITMAPS: u32 = 1 << 28; // MSRs exit as kernel/vm/msr-
 export const PROC_ACTIVATE_SECONDARY: u32 = 1 << 31;
 // Secondary processor-based controls (Table 25-7).
 export const PROC2_ENABLE_EPT: u32 = 1 << 1;
+export const PROC2_ENABLE_RDTSCP: u32 = 1 << 3; // else RDTSCP and RDPID raise #UD (§26.3)
 export const PROC2_ENABLE_VPID: u32 = 1 << 5;
 export const PROC2_UNRESTRICTED_GUEST: u32 = 1 << 7; // real mode and unpaged protected mode run natively
+export const PROC2_ENABLE_INVPCID: u32 = 1 << 12; // else INVPCID raises #UD (§26.3)
 // VM-exit controls (§25.7.1, Table 25-13).
 export const EXIT_HOST_ADDRESS_SPACE_SIZE: u32 = 1 << 9; // return to a 64-bit host
 export const EXIT_SAVE_IA32_EFER: u32 = 1 << 20;

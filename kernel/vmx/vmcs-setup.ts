@@ -11,6 +11,7 @@ import {
 } from "../cpu/msr-index";
 import { vmcsWrite as w } from "./vmcs-write";
 import { CR0_ET, CR0_NE, CR4_VMXE } from "../arch/x86";
+import { GuestFeatures } from "../vm/guest-features";
 import { begin, endl, puts, putHex } from "../console/console";
 
 const BASIC_TRUE_CTLS: u64 = <u64>1 << 55;
@@ -34,16 +35,26 @@ function control(name: string, wanted: u32, msr: u32, trueMsr: u32, useTrue: boo
   return a.value;
 }
 
-export function setupControls(eptp: u64, msrBitmapPhys: u64): void {
+// Also records in `features` what the controls let the guest execute.
+export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeatures): void {
   const useTrue = (rdmsr(IA32_VMX_BASIC) & BASIC_TRUE_CTLS) != 0;
   w(F.PIN_BASED_VM_EXEC_CONTROL, control("pin-based",
     C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING, IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
-  w(F.CPU_BASED_VM_EXEC_CONTROL, control("processor-based",
+  const proc = control("processor-based",
     C.PROC_HLT_EXITING | C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS | C.PROC_ACTIVATE_SECONDARY,
-    IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, useTrue));
-  w(F.SECONDARY_VM_EXEC_CONTROL, control("secondary",
-    C.PROC2_ENABLE_EPT | C.PROC2_ENABLE_VPID | C.PROC2_UNRESTRICTED_GUEST,
-    IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, false));
+    IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, useTrue);
+  w(F.CPU_BASED_VM_EXEC_CONTROL, proc);
+  // RDTSCP (with RDPID) and INVPCID run natively once enabled: asked for
+  // where the CPU allows them (not required, so never reported missing),
+  // and offered by CPUID only where granted (kernel/vm/cpuid-policy.ts).
+  const optional = (C.PROC2_ENABLE_RDTSCP | C.PROC2_ENABLE_INVPCID) & <u32>(rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32);
+  const proc2 = control("secondary",
+    C.PROC2_ENABLE_EPT | C.PROC2_ENABLE_VPID | C.PROC2_UNRESTRICTED_GUEST | optional,
+    IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, false);
+  w(F.SECONDARY_VM_EXEC_CONTROL, proc2);
+  const secondary = (proc & C.PROC_ACTIVATE_SECONDARY) != 0;
+  features.rdtscp = secondary && (proc2 & C.PROC2_ENABLE_RDTSCP) != 0;
+  features.invpcid = secondary && (proc2 & C.PROC2_ENABLE_INVPCID) != 0;
   w(F.VM_EXIT_CONTROLS, control("VM-exit",
     C.EXIT_HOST_ADDRESS_SPACE_SIZE | C.EXIT_SAVE_IA32_EFER | C.EXIT_LOAD_IA32_EFER,
     IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS, useTrue));

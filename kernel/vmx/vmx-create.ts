@@ -9,6 +9,7 @@ import { Vm } from "../vm/vm";
 import { buildVmxMsrBitmap } from "../vm/msr-policy";
 import { buildEpt, eptPointer } from "../mm/ept";
 import { allocPage, physOf } from "../mm/linear";
+import { hostHasXsave } from "../platform/xsave";
 import { begin, endl, line, puts, putHex } from "../console/console";
 
 // INVEPT after building the tables, so that no translation cached for this
@@ -34,8 +35,9 @@ export function createVmxVcpu(vmx: VmxCaps, vm: Vm, id: u32): VmxVcpu | null {
   const vcpu = new VmxVcpu(vm, id, vmx.revision);
   if (!vcpu.activate()) return null;
   const msrBitmap = allocPage();
-  buildVmxMsrBitmap(msrBitmap, false);
-  setupControls(eptp, physOf(msrBitmap));
+  setupControls(eptp, physOf(msrBitmap), vcpu.features);
+  vcpu.features.xsave = hostHasXsave(); // XSAVE needs no control; XSETBV always exits
+  buildVmxMsrBitmap(msrBitmap, vcpu.features.rdtscp);
   setupHostState();
   begin("VMX: EPT pointer ");
   putHex(eptp);

@@ -4,7 +4,7 @@
 // through real RDMSR/WRMSR exits.
 import { describe, expect, it } from "vitest";
 import { LINEAR_BASE } from "../sim/core.js";
-import { qemuTcgSvm } from "../sim/cpu-profiles.js";
+import { epycRome, qemuTcgSvm } from "../sim/cpu-profiles.js";
 import { VMCS, VMCB } from "../sim/hal.js";
 import { runGuest, powerOff, R } from "../sim/scripted-vmx.js";
 import { runSvmGuest, svmPowerOff } from "../sim/scripted-svm.js";
@@ -14,6 +14,10 @@ import { runSvmGuest, svmPowerOff } from "../sim/scripted-svm.js";
 // VMLOAD/VMSAVE); STAR, LSTAR, CSTAR, FMASK, KERNEL_GS_BASE — VMLOAD/VMSAVE
 // under SVM, unused by the hypervisor under VMX.
 const PASSED = new Set([0x174, 0x175, 0x176, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102]);
+// IA32_TSC_AUX too, where the guest has RDTSCP/RDPID (which read it): VMX
+// with "enable RDTSCP" granted (Skylake-X), SVM where the host has RDTSCP
+// (EPYC; QEMU's qemu64 model has none).
+const PASSED_WITH_RDTSCP = new Set([...PASSED, 0xc0000103]);
 const RANGES = [[0, 0x1fff], [0xc0000000, 0xc0001fff], [0xc0010000, 0xc0011fff]] as const;
 const bit = (bytes: Uint8Array, n: number) => (bytes[n >> 3] >> (n & 7)) & 1;
 
@@ -28,7 +32,7 @@ describe("VMX MSR bitmap (SDM Vol. 3C §25.6.9)", () => {
     for (const [lo, hi] of RANGES.slice(0, 2)) {
       const base = lo === 0 ? 0 : 1024;
       for (let msr = lo; msr <= hi; msr++) {
-        const exits = PASSED.has(msr) ? 0 : 1;
+        const exits = PASSED_WITH_RDTSCP.has(msr) ? 0 : 1;
         expect(bit(page, base * 8 + (msr & 0x1fff)), `read of 0x${msr.toString(16)}`).toBe(exits);
         expect(bit(page, (base + 2048) * 8 + (msr & 0x1fff)), `write of 0x${msr.toString(16)}`).toBe(exits);
       }
@@ -37,15 +41,18 @@ describe("VMX MSR bitmap (SDM Vol. 3C §25.6.9)", () => {
 });
 
 describe("SVM MSR permission map (APM Vol. 2 §15.11)", () => {
-  it("intercepts every MSR of the three ranges but the passed-through ones, for reads and for writes", () => {
-    const { hal } = runSvmGuest(qemuTcgSvm, [svmPowerOff]);
+  it.each([
+    ["qemu64 (no RDTSCP)", qemuTcgSvm, PASSED],
+    ["EPYC (RDTSCP: TSC_AUX passed too)", epycRome, PASSED_WITH_RDTSCP],
+  ] as const)("%s: intercepts every MSR of the three ranges but the passed-through ones, reads and writes", (_n, cpu, passed) => {
+    const { hal } = runSvmGuest(cpu, [svmPowerOff]);
     const vmcb = new DataView(hal.vmruns[0].vmcb.buffer);
     const pa = vmcb.getBigUint64(VMCB.MSRPM_BASE_PA, true);
     const map = new Uint8Array(hal.memory!.buffer, Number(pa - LINEAR_BASE), 8192);
     RANGES.forEach(([lo, hi], r) => {
       for (let msr = lo; msr <= hi; msr++) {
         const n = r * 0x800 * 8 + (msr - lo) * 2;
-        const exits = PASSED.has(msr) ? 0 : 1;
+        const exits = passed.has(msr) ? 0 : 1;
         expect(bit(map, n), `read of 0x${msr.toString(16)}`).toBe(exits);
         expect(bit(map, n + 1), `write of 0x${msr.toString(16)}`).toBe(exits);
       }

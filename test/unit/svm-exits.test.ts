@@ -4,20 +4,16 @@
 // CPUs with NRIP save (EPYC) and without (QEMU's TCG).
 import { describe, expect, it } from "vitest";
 import { LINEAR_BASE } from "../sim/core.js";
-import { runSvmGuest, svmPowerOff, X, ioioOut8 } from "../sim/scripted-svm.js";
-import { epycRome, qemuTcgSvm, CpuProfile } from "../sim/cpu-profiles.js";
+import { epycRome, qemuTcgSvm } from "../sim/cpu-profiles.js";
 import { SvmSimExit, VMCB } from "../sim/hal.js";
-
-const GUEST_RAM_HOST = 0x2200000n;
-const powerOff = svmPowerOff;
-const runGuest = runSvmGuest;
+import { runSvmGuest, X, ioioOut8, powerOff, GUEST_RAM_HOST } from "../sim/scripted-svm.js";
 
 const u32 = (b: Uint8Array, off: number) => new DataView(b.buffer).getUint32(off, true);
 const u64 = (b: Uint8Array, off: number) => new DataView(b.buffer).getBigUint64(off, true);
 
 describe("VMCB set-up", () => {
   it("intercepts what the VMX backend traps, every port, MSRs by the policy, with NPT, ASID 1 and EFER.SVME", () => {
-    const { hal, lines } = runGuest(qemuTcgSvm, [powerOff]);
+    const { hal, lines } = runSvmGuest(qemuTcgSvm, [powerOff]);
     const vmcb = hal.vmruns[0].vmcb;
     const bits = (...names: string[]) => names.reduce((m, n) => (m | VMCB[n]) >>> 0, 0);
     expect(u32(vmcb, VMCB.INTERCEPT_MISC1)).toBe(bits("MISC1_INTR", "MISC1_NMI", "MISC1_CPUID", "MISC1_INVD", "MISC1_HLT",
@@ -38,7 +34,7 @@ describe("VMCB set-up", () => {
   });
 
   it("builds NPT in the long-mode format: U/S on every level, 2 MiB leaves, nothing but guest RAM", () => {
-    const { hal } = runGuest(qemuTcgSvm, [powerOff]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [powerOff]);
     const ncr3 = u64(hal.vmruns[0].vmcb, VMCB.N_CR3);
     const mem = new DataView(hal.memory!.buffer);
     const entry = (phys: bigint, i: number) => mem.getBigUint64(Number(phys - LINEAR_BASE) + i * 8, true);
@@ -59,19 +55,19 @@ describe("instruction lengths", () => {
     ["CPUID with operand-size and segment prefixes", [0x2e, 0x66, 0x0f, 0xa2], 4],
     ["bytes that are not CPUID: the shortest form", [0x90, 0x90, 0x90], 2],
   ])("without NRIP save, decoded from guest memory: %s", (_n, bytes, len) => {
-    const { hal } = runGuest(qemuTcgSvm, [cpuidExit, powerOff], bytes as number[]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [cpuidExit, powerOff], bytes as number[]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c00n + BigInt(len as number));
     expect(hal.vmruns[1].regs.rax).toBe(0x40000001n);
   });
 
   it("with NRIP save, the CPU's next RIP is used whatever the bytes", () => {
-    const { hal } = runGuest(epycRome, [{ ...cpuidExit, nrip: 0x7c05n }, powerOff], [0x0f, 0xa2]);
+    const { hal } = runSvmGuest(epycRome, [{ ...cpuidExit, nrip: 0x7c05n }, powerOff], [0x0f, 0xa2]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c05n);
   });
 
   it("IOIO takes the next RIP from EXITINFO2 even without NRIP save", () => {
     const out = (c: number): SvmSimExit => ({ code: X.IOIO, info1: ioioOut8(0x3f8), info2: 0x7c01n, rax: BigInt(c) });
-    const r = runGuest(qemuTcgSvm, [out(0x6f), out(0x6b), out(0x0a), powerOff]);
+    const r = runSvmGuest(qemuTcgSvm, [out(0x6f), out(0x6b), out(0x0a), powerOff]);
     expect(r.serial).toContain("\nguest: ok\n");
     expect(u64(r.hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c01n);
   });
@@ -79,39 +75,39 @@ describe("instruction lengths", () => {
 
 describe("exits", () => {
   it("RDMSR of an unknown MSR injects #GP through EVENTINJ (no error code in real mode)", () => {
-    const { hal } = runGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0den } }, powerOff], [0x0f, 0x32]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0den } }, powerOff], [0x0f, 0x32]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x8000030dn);
     expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c00n);
   });
 
   it("RDMSR of EFER hides SVME from the guest", () => {
-    const { hal } = runGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0000080n } }, powerOff], [0x0f, 0x32]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0000080n } }, powerOff], [0x0f, 0x32]);
     expect(hal.vmruns[1].regs.rax).toBe(0n);
   });
 
   it("VMMCALL POWER_OFF ends the run with the guest's status", () => {
-    const r = runGuest(qemuTcgSvm, [{ code: X.VMMCALL, rax: 2n, regs: { rbx: 0n } }], [0x0f, 0x01, 0xd9]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code: X.VMMCALL, rax: 2n, regs: { rbx: 0n } }], [0x0f, 0x01, 0xd9]);
     expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
     expect(r.poweredOff).toBe("success");
   });
 
   it.each(["VMRUN", "VMLOAD", "CLGI"])("%s in the guest raises #UD (SVM is hidden from it)", (name) => {
-    const { hal } = runGuest(qemuTcgSvm, [{ code: X[name] }, powerOff]);
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X[name] }, powerOff]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x80000306n);
   });
 
   it("a nested page fault outside RAM stops the VM with EXITINFO2's address", () => {
-    const r = runGuest(qemuTcgSvm, [{ code: X.NPF, info1: 6n, info2: 0x40000000n }]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code: X.NPF, info1: 6n, info2: 0x40000000n }]);
     expect(r.lines).toContain("VM stopped: guest-physical access at 0x40000000 outside guest RAM (0x1000000 bytes), claimed by no device");
   });
 
   it("SHUTDOWN is a triple fault", () => {
-    const r = runGuest(qemuTcgSvm, [{ code: X.SHUTDOWN }]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code: X.SHUTDOWN }]);
     expect(r.lines).toContain("VM stopped: triple fault (the guest shut down after a fault it could not handle)");
   });
 
   it.each([0xffffffffffffffffn, 0xffffffffn])("VMEXIT_INVALID (%s) is a refused entry, in words", (code) => {
-    const r = runGuest(qemuTcgSvm, [{ code }]);
+    const r = runSvmGuest(qemuTcgSvm, [{ code }]);
     expect(r.lines).toContainEqual(expect.stringMatching(/^SVM: VMRUN refused the guest state \(VMEXIT_INVALID/));
     expect(r.lines).toContain("VM stopped: the CPU refused to enter the guest (see above)");
   });

@@ -1,0 +1,17 @@
+// What the backend really enabled for a guest: the instructions it can
+// execute without #UD. CPUID offers a feature that depends on one of these
+// only where it is true (kernel/vm/cpuid-policy.ts). Each backend fills it
+// when it creates the vCPU: VMX from the secondary controls the CPU granted
+// (kernel/vmx/vmcs-setup.ts), SVM from what runs unintercepted
+// (kernel/svm/svm-create.ts).
+export class GuestFeatures {
+  // XSAVE/XRSTOR and XSETBV, and with them AVX: the hypervisor runs with
+  // CR4.OSXSAVE so that it can load the guest's XCR0 (kernel/platform/xsave.ts).
+  xsave: bool = false;
+  // RDTSCP and RDPID. VMX: the "enable RDTSCP" control, without which both
+  // raise #UD (SDM Vol. 3C §26.3, Table 25-7). SVM: not intercepted.
+  rdtscp: bool = false;
+  // INVPCID. VMX: the "enable INVPCID" control, without which it raises #UD
+  // (SDM Vol. 3C §26.3, Table 25-7). SVM: not intercepted.
+  invpcid: bool = false;
+}
