@@ -6,7 +6,7 @@
 //   statistics.
 import { Mb2Info } from "./boot/multiboot2";
 import { isUsable } from "./boot/memory-map";
-import { optionDecimal } from "./boot/cmdline";
+import { optionDecimal, optionIs, findOption } from "./boot/cmdline";
 import { VmxCaps } from "./virt/vmx-caps";
 import { SvmCaps } from "./virt/svm-caps";
 import { VirtKind } from "./virt/report";
@@ -18,7 +18,7 @@ import { Vm } from "./vm/vm";
 import { Vcpu } from "./vm/vcpu";
 import { runVcpu } from "./vm/vcpu-loop";
 import { dispatchExit } from "./exits/dispatch";
-import { InitialState } from "./vm/initial-state";
+import { CpuMode, InitialState } from "./vm/initial-state";
 import { loadFlatImage } from "./vm/guest-loader";
 import { reportStop } from "./vm/stop-report";
 import { Uart16550 } from "../drivers/uart16550";
@@ -43,6 +43,24 @@ function guestRamBytes(info: Mb2Info): u64 {
   return <u64>v << 20;
 }
 
+// guest_mode= on the command line: the mode a flat image starts in
+// (kernel/vm/guest-loader.ts), or -1 (reported) if it names none.
+function startMode(info: Mb2Info): i32 {
+  const cl = info.cmdline;
+  const len = info.cmdlineLen;
+  if (findOption(cl, len, "guest_mode") < 0 || optionIs(cl, len, "guest_mode", "real")) return <i32>CpuMode.Real;
+  if (optionIs(cl, len, "guest_mode", "protected32")) return <i32>CpuMode.Protected32;
+  if (optionIs(cl, len, "guest_mode", "long64")) return <i32>CpuMode.Long64;
+  line("bad guest_mode: give real, protected32 or long64");
+  return -1;
+}
+
+function describeStart(mode: CpuMode): void {
+  if (mode == CpuMode.Real) puts(", entry 0000:7c00 (real mode)");
+  else if (mode == CpuMode.Protected32) puts(", entry 0x7c00 (flat 32-bit protected mode, paging off)");
+  else puts(", entry 0x7c00 (64-bit long mode, guest RAM identity-mapped)");
+}
+
 // Run the module as a guest; true if it ended with status 0.
 export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCaps, linearEnd: u64, tscKhz: u32, baseline: bool): bool {
   begin("guest: ");
@@ -64,6 +82,8 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   }
   const ramBytes = guestRamBytes(info);
   if (ramBytes == 0) return false;
+  const mode = startMode(info);
+  if (mode < 0) return false;
   // Guest RAM: the first 2 MiB-aligned host frames after the core's memory.
   const hostBase = (linearEnd + PAGE_2M - 1) & ~(PAGE_2M - 1);
   if (!isUsable(info, hostBase, ramBytes)) {
@@ -84,14 +104,14 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   vm.vcpus.push(vcpu!);
 
   const start = new InitialState();
-  if (!loadFlatImage(vm.memory, info.moduleStart, info.moduleEnd, start)) return false;
+  if (!loadFlatImage(vm.memory, info.moduleStart, info.moduleEnd, <CpuMode>mode, start)) return false;
   vcpu!.loadState(start);
 
   begin("VM: ");
   putSize(ramBytes);
   puts(" RAM at host ");
   putHex(hostBase);
-  puts(", entry 0000:7c00 (real mode)");
+  describeStart(<CpuMode>mode);
   endl();
   if (baseline) {
     line("bench: baseline: CPUID and OUT 0x80 exits resume in the assembly stub, not the core");

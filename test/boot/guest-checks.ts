@@ -37,6 +37,20 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: invalid XCR0 raised #GP: ok",
     "check: setting CR4.VMXE raised #GP: ok",
   ],
+  "entry-protected32": [
+    "check: started with ESP = 0x7c00: ok",
+    "check: CR0.PE set, CR0.PG clear: ok",
+    "check: EFER.LMA clear: ok",
+    "check: 32-bit operand size: ok",
+    "check: flat data segment reaches 2 MiB: ok",
+  ],
+  "entry-long64": [
+    "check: started with RSP = 0x7c00: ok",
+    "check: CR0.PG, CR4.PAE, CR3 = 0x1000: ok",
+    "check: EFER.LME and EFER.LMA set: ok",
+    "check: 64-bit operand size: ok",
+    "check: guest RAM identity-mapped to 16 MiB: ok",
+  ],
   "string-io": [
     "a line written by a single REP OUTSB",
     "check: REP OUTSB left CX = 0 and SI at the end: ok",

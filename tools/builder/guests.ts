@@ -22,6 +22,16 @@ function run(cmd: string, args: string[], what: string): void {
   if (r.status !== 0) throw new BuildError(`${what} failed:\n${(r.stderr || "") + (r.stdout || "")}`);
 }
 
+// The hypervisor command line a guest needs, declared in its source as
+// `tsvisor-cmdline: WORDS` (e.g. guest_mode=long64 for a guest that starts
+// in 64-bit mode): the build puts it before any --cmdline the user gives.
+export function guestCmdline(name: string): string {
+  const src = path.join(GUEST_SRC, `${name}.S`);
+  if (!fs.existsSync(src)) return "";
+  const m = /tsvisor-cmdline:\s*([^*\n]+)/.exec(fs.readFileSync(src, "utf8"));
+  return m ? m[1].trim() : "";
+}
+
 // Build one guest (incremental); returns the path of its flat binary.
 export function buildTestGuest(name: string): string {
   if (!testGuestNames().includes(name)) {

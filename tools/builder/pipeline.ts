@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as cfg from "./config.js";
 import { stageBuildInfo, stageLayout, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso, IsoModule, BuildError } from "./stages.js";
-import { buildTestGuest } from "./guests.js";
+import { buildTestGuest, guestCmdline } from "./guests.js";
 
 // The boot modules for a --guest value ("none" or absent: no module).
 export function guestModules(guest: string | undefined): IsoModule[] {
@@ -40,7 +40,9 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   await step("cc", stageCompile);
   await step("ld", stageLink);
   await step("iso", () => {
-    const r = stageIso(opts.cmdline ?? "", guestModules(opts.guest));
+    const guestName = /^test:(.+)$/.exec(opts.guest ?? "")?.[1];
+    const declared = guestName ? guestCmdline(guestName) : "";
+    const r = stageIso([declared, opts.cmdline ?? ""].filter((s) => s !== "").join(" "), guestModules(opts.guest));
     result.iso = r.iso;
     return r.built;
   });
