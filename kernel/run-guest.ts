@@ -96,7 +96,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     return false;
   }
   const vm = new Vm(new GuestMemory(hostBase, ramBytes));
-  vm.tscKhz = tscKhz;
+  vm.clock.tscKhz = tscKhz;
   vm.ports.register(COM1, 8, new Uart16550(vm.console));
   vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);

@@ -32,7 +32,7 @@ export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
   }
   const m = vcpu.msrs;
   let value: u64 = 0;
-  if (msr == IA32_TSC) value = rdtsc() + m.tscOffset;
+  if (msr == IA32_TSC) value = vcpu.vm.clock.now();
   else if (msr == IA32_APIC_BASE) value = m.apicBase;
   else if (msr == IA32_MISC_ENABLE) value = m.miscEnable;
   else if (msr == IA32_PAT) value = m.pat;
@@ -60,7 +60,7 @@ export function handleMsrWrite(vcpu: Vcpu, exit: ExitInfo): Action {
 // False if the value is one the CPU would refuse with #GP.
 function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
   const m = vcpu.msrs;
-  if (msr == IA32_TSC) m.tscOffset = value - rdtsc();
+  if (msr == IA32_TSC) vcpu.vm.clock.offset = value - rdtsc();
   // The APIC base's address and enable bits are not movable yet: keep them.
   else if (msr == IA32_APIC_BASE) return true;
   else if (msr == IA32_MISC_ENABLE) m.miscEnable = value;

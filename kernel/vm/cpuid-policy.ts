@@ -320,7 +320,7 @@ function hypervisorLeaf(leaf: u32, tscKhz: u32): void {
 export function guestCpuid(leaf: u32, subleaf: u32, vcpu: Vcpu, apicId: u32): CpuidResult {
   memory.fill(out, 0, 16);
   if (leaf >= LEAF_HV_BASE && leaf <= LEAF_HV_LAST) {
-    hypervisorLeaf(leaf, vcpu.vm.tscKhz);
+    hypervisorLeaf(leaf, vcpu.vm.clock.tscKhz);
   } else if (hostHasLeaf(leaf)) {
     passHostBits(leaf, subleaf, vcpu.features);
     synthesize(leaf, subleaf, vcpu, apicId);

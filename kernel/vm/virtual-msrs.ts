@@ -13,6 +13,5 @@ export class VirtualMsrs {
   miscEnable: u64 = MISC_ENABLE_RESET;
   pat: u64 = PAT_RESET;
   mtrrDefType: u64 = 0; // MTRRs disabled, default type UC (SDM Vol. 3A §13.11.2.1)
-  // Guest TSC = host TSC + tscOffset (a guest WRMSR to IA32_TSC moves it).
-  tscOffset: u64 = 0;
+  // IA32_TSC is the VM's clock (kernel/vm/clock.ts): its offset, not here.
 }

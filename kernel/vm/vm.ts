@@ -4,6 +4,8 @@
 // vCPU is a second object, not a second set of globals.
 import { GuestMemory } from "./guest-memory";
 import { PortBus } from "./port-bus";
+import { MmioBus } from "./mmio-bus";
+import { Clock } from "./clock";
 import { ExitStats } from "./stats";
 import { GuestConsole } from "../console/guest-console";
 import { Vcpu } from "./vcpu";
@@ -20,12 +22,13 @@ export enum StopReason {
 
 export class Vm {
   ports: PortBus = new PortBus();
+  mmio: MmioBus = new MmioBus();
+  // Guest time and every device timer (one clock per VM while a VM has one
+  // vCPU; per vCPU once several share a VM).
+  clock: Clock = new Clock(0);
   stats: ExitStats = new ExitStats();
   console: GuestConsole = new GuestConsole();
   vcpus: Array<Vcpu> = new Array<Vcpu>();
-  // The guest's TSC frequency in kHz (0: unknown), for the hypervisor
-  // CPUID leaf 0x40000001.
-  tscKhz: u32 = 0;
   stopReason: StopReason = StopReason.None;
   status: u32 = 0;       // guest's power-off status (0: success)
   detail: u64 = 0;       // e.g. the faulting guest-physical address
