@@ -1,9 +1,11 @@
 /*
  * The hypervisor's descriptor tables beyond the boot GDT: a 64-bit TSS (VM
  * entry requires a non-null host TR, Intel SDM Vol. 3C §26.2.3) and the IDT:
- * 32 interrupt gates for CPU exceptions, all leading to a panic report.
- * Interrupts stay disabled in the hypervisor (IF=0), so no other vector is
- * ever delivered to it.
+ * 32 interrupt gates for CPU exceptions, all leading to a panic report, and
+ * the two vectors of the hypervisor's own local APIC (boot/host-irq.S): its
+ * timer and its spurious vector. Interrupts stay disabled in the hypervisor
+ * (IF=0) except inside the HAL's host_halt_with_interrupts and
+ * host_take_interrupts, so no other vector is ever delivered to it.
  */
 #include <stdint.h>
 #include "native.h"
@@ -27,7 +29,21 @@ struct idt_pointer {
 #define GATE_INTERRUPT_PRESENT 0x8E /* P=1, DPL=0, type 0xE (64-bit interrupt gate) */
 
 extern const uint64_t exception_stub_table[32];
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+extern const uint8_t host_timer_entry[], host_spurious_entry[];
+/* kernel/hal/imports.ts HOST_TIMER_VECTOR and HOST_SPURIOUS_VECTOR. */
+#define HOST_TIMER_VECTOR 0xEF
+#define HOST_SPURIOUS_VECTOR 0xFF
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+static void set_gate(int v, uint64_t a) {
+    idt[v].offset_low = (uint16_t)a;
+    idt[v].selector = KERNEL_CS;
+    idt[v].ist = 0;
+    idt[v].type_attr = GATE_INTERRUPT_PRESENT;
+    idt[v].offset_mid = (uint16_t)(a >> 16);
+    idt[v].offset_high = (uint32_t)(a >> 32);
+    idt[v].reserved = 0;
+}
 
 /* 64-bit TSS (SDM Vol. 3A §8.7, Figure 8-11): only its presence matters. */
 static struct {
@@ -55,16 +71,9 @@ static void tss_install(void) {
 
 void idt_install(void) {
     tss_install();
-    for (int v = 0; v < 32; v++) {
-        uint64_t a = exception_stub_table[v];
-        idt[v].offset_low = (uint16_t)a;
-        idt[v].selector = KERNEL_CS;
-        idt[v].ist = 0;
-        idt[v].type_attr = GATE_INTERRUPT_PRESENT;
-        idt[v].offset_mid = (uint16_t)(a >> 16);
-        idt[v].offset_high = (uint32_t)(a >> 32);
-        idt[v].reserved = 0;
-    }
+    for (int v = 0; v < 32; v++) set_gate(v, exception_stub_table[v]);
+    set_gate(HOST_TIMER_VECTOR, (uint64_t)host_timer_entry);
+    set_gate(HOST_SPURIOUS_VECTOR, (uint64_t)host_spurious_entry);
     struct idt_pointer p = { sizeof(idt) - 1, (uint64_t)idt };
     __asm__ volatile("lidt %0" : : "m"(p));
 }

@@ -112,6 +112,23 @@ void Z_halZ_halt(struct Z_hal_instance_t* h) {
     (void)h; __asm__ volatile("hlt");
 }
 
+uint64_t host_halt_with_interrupts(void);
+uint64_t host_take_interrupts(void);
+u64 Z_halZ_haltWithInterrupts(struct Z_hal_instance_t* h) { (void)h; return host_halt_with_interrupts(); }
+u64 Z_halZ_takeInterrupts(struct Z_hal_instance_t* h) { (void)h; return host_take_interrupts(); }
+
+/* Device registers want one access of their width, not memcpy's bytes. */
+u32 Z_halZ_mmioRead32(struct Z_hal_instance_t* h, u64 phys) {
+    (void)h;
+    check_physical(phys, 4);
+    return *(volatile uint32_t*)(uintptr_t)phys;
+}
+void Z_halZ_mmioWrite32(struct Z_hal_instance_t* h, u64 phys, u32 v) {
+    (void)h;
+    check_physical(phys, 4);
+    *(volatile uint32_t*)(uintptr_t)phys = v;
+}
+
 void Z_halZ_xsetbv(struct Z_hal_instance_t* h, u32 index, u64 v) {
     (void)h; __asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }

@@ -30,6 +30,10 @@ svm_run:
     push rsi                      /* [rsp + 8]:  guest VMCB */
     push rdi                      /* [rsp + 0]:  frame */
     clgi
+    /* With GIF clear no interrupt reaches the host, whatever IF says; VMRUN
+     * saves IF=1 so that, with V_INTR_MASKING, a host interrupt arriving in
+     * the guest causes the INTR intercept (APM Vol. 2 §15.21.1, §15.17). */
+    sti
     mov rax, rdx
     vmsave rax
     mov rax, rsi
@@ -66,6 +70,7 @@ svm_run:
     vmsave rax
     mov rax, [rsp + 16]
     vmload rax
+    cli                           /* the hypervisor runs with IF=0 again */
     stgi
     add rsp, 24
     POP_HOST_CALLEE_SAVED

@@ -39,6 +39,22 @@
 // ---- stop the processor until the next interrupt (HLT); with IF=0, for good ----
 @external("hal", "halt") export declare function halt(): void;
 
+// ---- the hypervisor's own interrupts (boot/host-irq.S) ----
+// It runs with IF=0. Its local APIC timer uses HOST_TIMER_VECTOR; the
+// entry only counts the interrupt, and the core sends the EOI
+// (drivers/host/lapic.ts). Both return the count of host interrupts taken
+// so far. haltWithInterrupts: STI; HLT; CLI — sleep until an interrupt.
+// takeInterrupts: STI; NOP; CLI — take what is pending (after a guest exit
+// caused by a host interrupt).
+export const HOST_TIMER_VECTOR: u32 = 0xef;
+export const HOST_SPURIOUS_VECTOR: u32 = 0xff;
+@external("hal", "haltWithInterrupts") export declare function haltWithInterrupts(): u64;
+@external("hal", "takeInterrupts") export declare function takeInterrupts(): u64;
+
+// ---- device registers by physical address: one aligned 32-bit access ----
+@external("hal", "mmioRead32") export declare function mmioRead32(phys: u64): u32;
+@external("hal", "mmioWrite32") export declare function mmioWrite32(phys: u64, value: u32): void;
+
 // ---- VMX (Intel SDM Vol. 3C §31, Vol. 2B VMX instructions) ----
 // Status results: 0 VMsucceed, 1 VMfailInvalid, 2 VMfailValid (the error
 // number is then in the VMCS field VM_INSTRUCTION_ERROR).

@@ -9,12 +9,12 @@ import { kindOfSvmExit, VMEXIT_IOIO } from "./exit-codes";
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
 import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
-import { ExitInfo, ExitKind, IoExit, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
+import { ExitInfo, ExitKind, IoExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
 import { Vm } from "../vm/vm";
 import { InitialState } from "../vm/initial-state";
 import { linearToGuestPhysical, NO_TRANSLATION } from "../vm/guest-walk";
 import { allocPage, allocPages, physOf } from "../mm/linear";
-import { EFER_LMA, EFER_SVME, PAT_RESET } from "../arch/x86";
+import { EFER_LMA, EFER_SVME, PAT_RESET, RFLAGS_IF } from "../arch/x86";
 import { begin, endl, puts, putHex } from "../console/console";
 
 const TLB_FLUSH_ALL: u8 = 1;
@@ -27,6 +27,14 @@ export const MSRPM_PAGES: usize = 2; // 8 KiB (§15.11)
 // #NPF EXITINFO1 (§15.25.6): the page-fault error code — bit 1 write, bit 4 fetch.
 const NPF_WRITE: u64 = 1 << 1;
 const NPF_FETCH: u64 = 1 << 4;
+// V_INTR fields (APM Vol. 2 §15.21.4, Table B-1 offset 0x60).
+const V_IRQ: u64 = 1 << 8;
+const V_INTR_PRIO_15: u64 = 0xf << 16;
+const V_IGN_TPR: u64 = 1 << 20;
+// Physical interrupts are masked by the host's IF (saved by VMRUN, set by
+// the trampoline) rather than the guest's, so a guest spinning with IF=0
+// still exits on the hypervisor's timer (§15.21.1).
+const V_INTR_MASKING: u64 = 1 << 24;
 const bytes = memory.data(16);
 
 export class SvmVcpu extends Vcpu {
@@ -55,6 +63,7 @@ export class SvmVcpu extends Vcpu {
     store<u64>(v + B.N_CR3, nptRoot);
     store<u32>(v + B.VMCB_CLEAN, 0); // nothing cached: every field is reloaded on VMRUN
     store<u64>(v + B.G_PAT, PAT_RESET); // the guest's PAT under nested paging (§15.25.8)
+    store<u64>(v + B.V_INTR, V_INTR_MASKING);
   }
 
   enter(): bool {
@@ -64,6 +73,7 @@ export class SvmVcpu extends Vcpu {
     store<u64>(this.frame + <usize>RAX * 8, load<u64>(v + B.RAX));
     store<u8>(v + B.TLB_CONTROL, 0);
     store<u64>(v + B.EVENTINJ, 0); // consumed by the entry
+    this.eventQueued = false;
     return true;
   }
 
@@ -93,6 +103,24 @@ export class SvmVcpu extends Vcpu {
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     store<u64>(this.vmcb + B.EVENTINJ, <u64>vector | (<u64>type << 8) | EVENT_VALID |
       (deliverErrorCode ? EVENT_ERROR_VALID | (<u64>errorCode << 32) : 0));
+    this.eventQueued = true;
+  }
+  // EVENTINJ re-delivers software interrupts by their vector alone: the
+  // saved RIP already points past the INTn (§15.20).
+  setEventInstructionLength(length: u32): void {}
+
+  interruptible(): bool {
+    return (this.rflags() & RFLAGS_IF) != 0 && (load<u64>(this.vmcb + B.INTERRUPT_SHADOW) & 1) == 0;
+  }
+
+  // A virtual interrupt of the highest priority, TPR ignored: the VINTR
+  // intercept fires when the guest could take it (§15.21.4).
+  setInterruptWindow(on: bool): void {
+    const v = this.vmcb;
+    const vintr = load<u64>(v + B.V_INTR) & ~(V_IRQ | V_INTR_PRIO_15 | V_IGN_TPR);
+    store<u64>(v + B.V_INTR, on ? vintr | V_IRQ | V_INTR_PRIO_15 | V_IGN_TPR : vintr);
+    const misc1 = load<u32>(v + B.INTERCEPT_MISC1);
+    store<u32>(v + B.INTERCEPT_MISC1, on ? misc1 | B.MISC1_VINTR : misc1 & ~B.MISC1_VINTR);
   }
 
   decodeExit(e: ExitInfo): void {
@@ -101,6 +129,7 @@ export class SvmVcpu extends Vcpu {
     const info2 = load<u64>(this.vmcb + B.EXITINFO2);
     e.raw = <u32>code;
     e.kind = kindOfSvmExit(code, info1);
+    decodeExitIntInfo(e.vectoring, load<u64>(this.vmcb + B.EXITINTINFO));
     e.qualification = info1;
     e.gpa = 0;
     e.access = 0;
@@ -132,6 +161,18 @@ export class SvmVcpu extends Vcpu {
     }
     return minimumLength(kind);
   }
+}
+
+// EXITINTINFO (APM Vol. 2 §15.7.2): the EVENTINJ format — vector 7:0,
+// type 10:8, EV 11, V 31, error code 63:32.
+function decodeExitIntInfo(e: PendingEvent, info: u64): void {
+  e.valid = (info & EVENT_VALID) != 0;
+  if (!e.valid) return;
+  e.vector = <u32>info & 0xff;
+  e.type = <u32>(info >> 8) & 7;
+  e.hasErrorCode = (info & EVENT_ERROR_VALID) != 0;
+  e.errorCode = <u32>(info >> 32);
+  e.instructionLength = 0;
 }
 
 // IOIO EXITINFO1 (APM Vol. 2 §15.10.2, Figure 15-2): bit 0 IN, bit 2 string,

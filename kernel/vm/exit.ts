@@ -62,6 +62,19 @@ export const ACCESS_READ: u32 = 1;
 export const ACCESS_WRITE: u32 = 2;
 export const ACCESS_FETCH: u32 = 4;
 
+// An event (interrupt, NMI, exception) whose delivery the exit interrupted
+// — VMX IDT-vectoring information (SDM Vol. 3C §28.2.4), SVM EXITINTINFO
+// (APM Vol. 2 §15.7.2) — to deliver again on the next entry (SDM Vol. 3C
+// §29.2.1.1 "Reflecting Exceptions to Guest Software"; APM §15.20).
+export class PendingEvent {
+  valid: bool = false;
+  type: u32 = 0;             // EVENT_* (kernel/vm/vcpu.ts)
+  vector: u32 = 0;
+  errorCode: u32 = 0;
+  hasErrorCode: bool = false;
+  instructionLength: u32 = 0; // software interrupts and exceptions (VMX)
+}
+
 export class ExitInfo {
   kind: ExitKind = ExitKind.Unhandled;
   raw: u32 = 0;                // the backend's own reason number, for reports
@@ -72,6 +85,7 @@ export class ExitInfo {
   msr: u32 = 0;                // RDMSR/WRMSR: the MSR index (ECX)
   io: IoExit = new IoExit();   // Io: filled by the backend's decoder
   cr: CrExit = new CrExit();   // CrAccess: likewise
+  vectoring: PendingEvent = new PendingEvent(); // every exit: filled by the backend
 }
 
 // The neutral part of decoding, after the backend's: RDMSR and WRMSR name

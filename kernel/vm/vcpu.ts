@@ -8,6 +8,7 @@ import { Vm } from "./vm";
 import { ExitInfo } from "./exit";
 import { InitialState } from "./initial-state";
 import { VirtualMsrs } from "./virtual-msrs";
+import { InterruptController } from "./irq";
 import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 import { GuestFeatures } from "./guest-features";
@@ -20,6 +21,9 @@ export * from "./frame";
 export const EVENT_EXTERNAL: u32 = 0;
 export const EVENT_NMI: u32 = 2;
 export const EVENT_HW_EXCEPTION: u32 = 3;
+export const EVENT_SW_INTERRUPT: u32 = 4;
+export const EVENT_PRIV_SW_EXCEPTION: u32 = 5; // VMX only (INT1)
+export const EVENT_SW_EXCEPTION: u32 = 6;      // VMX: INT3, INTO
 
 export abstract class Vcpu {
   // The guest's general-purpose registers, filled by the trampoline on
@@ -30,6 +34,11 @@ export abstract class Vcpu {
   // What the backend enabled for the guest, filled at creation; CPUID and
   // the MSR policy offer only what it says works.
   features: GuestFeatures = new GuestFeatures();
+  // Where the vCPU takes external interrupts from (its local APIC, or the
+  // 8259 in virtual-wire mode); null: none are wired.
+  interrupts: InterruptController | null = null;
+  // An event is queued for the next entry (injectEvent since the last one).
+  eventQueued: bool = false;
 
   constructor(public vm: Vm, public id: u32) {
     assert(FRAME_BYTES <= 4096);
@@ -69,8 +78,18 @@ export abstract class Vcpu {
   abstract setCr4(v: u64): void;
   // The base of segment i (ES CS SS DS FS GS, SDM encoding order).
   abstract segmentBase(i: u32): u64;
-  // Queue an event for delivery on the next entry.
+  // Queue an event for delivery on the next entry (sets eventQueued).
   abstract injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void;
+  // Software events re-delivered need the instruction's length (VMX).
+  abstract setEventInstructionLength(length: u32): void;
+  // Can the guest take an external interrupt at its next instruction:
+  // RFLAGS.IF set and no STI / MOV SS shadow (SDM Vol. 3C §25.4.2 Table
+  // 25-3; APM Vol. 2 §15.21.5)?
+  abstract interruptible(): bool;
+  // Exit as soon as the guest can take an interrupt (VMX interrupt-window
+  // exiting, SDM Vol. 3C §26.7.5; SVM V_IRQ with the VINTR intercept, APM
+  // Vol. 2 §15.21.4), or stop asking.
+  abstract setInterruptWindow(on: bool): void;
 
   // ---- neutral behaviour ----
   // Deliver a hardware exception on the next entry. Real mode pushes no

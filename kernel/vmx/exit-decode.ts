@@ -2,7 +2,7 @@
 // into the neutral exit kinds, with the fields each kind's handler needs.
 import { vmread } from "../hal/imports";
 import * as F from "./vmcs-fields";
-import { ExitInfo, ExitKind, IoExit, CrExit, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
+import { ExitInfo, ExitKind, IoExit, CrExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
 import {
   VMX_EXIT_EXCEPTION_NMI, VMX_EXIT_EXTERNAL_INTERRUPT, VMX_EXIT_TRIPLE_FAULT, VMX_EXIT_INTERRUPT_WINDOW,
   VMX_EXIT_CPUID, VMX_EXIT_HLT, VMX_EXIT_INVD, VMX_EXIT_VMCALL, VMX_EXIT_VMCLEAR, VMX_EXIT_VMXON,
@@ -63,6 +63,19 @@ export function decodeCrQualification(cr: CrExit, q: u64): void {
   cr.cr = <u32>(q & 0xf);
   cr.type = <u32>(q >> 4) & 3;
   cr.gpr = <u32>(q >> 8) & 0xf;
+}
+
+// IDT-vectoring information (SDM Vol. 3C §25.9.3, Table 25-20): vector 7:0,
+// type 10:8, error code valid 11, valid 31. Software events keep the
+// exiting instruction's length for their re-injection (§29.2.1.1).
+export function decodeVectoring(e: PendingEvent, info: u32, instructionLength: u32): void {
+  e.valid = (info & (<u32>1 << 31)) != 0;
+  if (!e.valid) return;
+  e.vector = info & 0xff;
+  e.type = (info >> 8) & 7;
+  e.hasErrorCode = (info & (1 << 11)) != 0;
+  e.errorCode = e.hasErrorCode ? <u32>vmread(F.IDT_VECTORING_ERROR_CODE) : 0;
+  e.instructionLength = instructionLength;
 }
 
 // EPT-violation qualification (SDM Vol. 3C §28.2.1, Table 28-7): bit 0 data

@@ -36,7 +36,8 @@ function control(name: string, wanted: u32, msr: u32, trueMsr: u32, useTrue: boo
 }
 
 // Also records in `features` what the controls let the guest execute.
-export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeatures): void {
+// Returns the primary processor-based controls written.
+export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeatures): u32 {
   const useTrue = (rdmsr(IA32_VMX_BASIC) & BASIC_TRUE_CTLS) != 0;
   w(F.PIN_BASED_VM_EXEC_CONTROL, control("pin-based",
     C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING, IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
@@ -69,6 +70,7 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
   w(F.CR4_READ_SHADOW, 0);
   w(F.CR0_GUEST_HOST_MASK, 0);
   w(F.CR0_READ_SHADOW, CR0_ET | CR0_NE);
+  return proc;
 }
 
 export function setupHostState(): void {

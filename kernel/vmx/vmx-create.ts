@@ -35,7 +35,7 @@ export function createVmxVcpu(vmx: VmxCaps, vm: Vm, id: u32): VmxVcpu | null {
   const vcpu = new VmxVcpu(vm, id, vmx.revision);
   if (!vcpu.activate()) return null;
   const msrBitmap = allocPage();
-  setupControls(eptp, physOf(msrBitmap), vcpu.features);
+  vcpu.procControls = setupControls(eptp, physOf(msrBitmap), vcpu.features);
   vcpu.features.xsave = hostHasXsave(); // XSAVE needs no control; XSETBV always exits
   buildVmxMsrBitmap(msrBitmap, vcpu.features.rdtscp);
   setupHostState();

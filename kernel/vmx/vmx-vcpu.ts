@@ -12,7 +12,9 @@ import { decodeVmxExit } from "./exit-decode";
 import { writeGuestState } from "./vmcs-guest-state";
 import { instructionErrorText } from "./instruction-errors";
 import { allocPage, physOf } from "../mm/linear";
-import { CR4_VMXE } from "../arch/x86";
+import { CR4_VMXE, RFLAGS_IF } from "../arch/x86";
+import { PROC_INTERRUPT_WINDOW_EXITING } from "./controls";
+import { decodeVectoring } from "./exit-decode";
 import { begin, endl, puts, putDec, putHex } from "../console/console";
 
 // VM-entry interruption information (SDM Vol. 3C §25.8.3, Table 25-17):
@@ -23,6 +25,9 @@ const INTR_VALID: u32 = <u32>1 << 31;
 export class VmxVcpu extends Vcpu {
   vmcs: usize;
   launched: bool = false;
+  // The primary processor-based controls as last written, so that toggling
+  // interrupt-window exiting needs no VMREAD.
+  procControls: u32 = 0;
 
   constructor(vm: Vm, id: u32, revision: u32) {
     super(vm, id);
@@ -48,10 +53,14 @@ export class VmxVcpu extends Vcpu {
       return false;
     }
     this.launched = true;
+    this.eventQueued = false; // VM entry consumed it (SDM Vol. 3C §27.6)
     return true;
   }
 
-  decodeExit(exit: ExitInfo): void { decodeVmxExit(exit); }
+  decodeExit(exit: ExitInfo): void {
+    decodeVmxExit(exit);
+    decodeVectoring(exit.vectoring, <u32>vmread(F.IDT_VECTORING_INFO_FIELD), exit.instructionLength);
+  }
   loadState(s: InitialState): void { writeGuestState(s); }
 
   rip(): u64 { return vmread(F.GUEST_RIP); }
@@ -78,6 +87,21 @@ export class VmxVcpu extends Vcpu {
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     vmwrite(F.VM_ENTRY_INTR_INFO_FIELD, vector | (type << 8) | INTR_VALID | (deliverErrorCode ? INTR_DELIVER_ERROR_CODE : 0));
     if (deliverErrorCode) vmwrite(F.VM_ENTRY_EXCEPTION_ERROR_CODE, errorCode);
+    this.eventQueued = true;
+  }
+  setEventInstructionLength(length: u32): void { vmwrite(F.VM_ENTRY_INSTRUCTION_LEN, length); }
+
+  // Blocking by STI (bit 0) or MOV SS (bit 1) in the interruptibility
+  // state (SDM Vol. 3C §25.4.2, Table 25-3).
+  interruptible(): bool {
+    return (this.rflags() & RFLAGS_IF) != 0 && (vmread(F.GUEST_INTERRUPTIBILITY_INFO) & 3) == 0;
+  }
+
+  setInterruptWindow(on: bool): void {
+    const want = on ? this.procControls | PROC_INTERRUPT_WINDOW_EXITING : this.procControls & ~PROC_INTERRUPT_WINDOW_EXITING;
+    if (want == this.procControls) return;
+    this.procControls = want;
+    vmwrite(F.CPU_BASED_VM_EXEC_CONTROL, want);
   }
 
   // VM-entry failure reported as an exit (SDM Vol. 3C §27.8): reason 33
