@@ -1,7 +1,7 @@
 // Lengths of intercepted instructions where the CPU gives no next RIP (no
 // NRIP save, as under QEMU's TCG; IOIO has its own in EXITINFO2). The bytes
 // at the guest's RIP are fetched and decoded: legacy prefixes (Intel SDM
-// Vol. 2A §2.1.1 / AMD APM Vol. 3 §1.2), a REX prefix in 64-bit mode, then
+// Vol. 2A §2.1.1 / AMD APM Vol. 3 §1.2), REX prefixes in 64-bit mode, then
 // the instruction's own opcode bytes.
 import { ExitKind } from "../vm/exit";
 
@@ -10,6 +10,13 @@ export const MAX_INSN: u32 = 15; // architectural limit
 function isLegacyPrefix(b: u32): bool {
   return b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x64 || b == 0x65 ||
     b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3;
+}
+
+// In 64-bit mode 40-4F are REX (SDM Vol. 2A §2.2.1; elsewhere INC/DEC). A
+// REX takes effect only right before the opcode and is ignored elsewhere
+// among the prefixes, but it is part of the instruction either way.
+function isPrefix(b: u32, mode64: bool): bool {
+  return isLegacyPrefix(b) || (mode64 && (b & 0xf0) == 0x40);
 }
 
 // Opcode bytes of each intercepted instruction, 0 if the kind has none here.
@@ -34,13 +41,13 @@ export function minimumLength(kind: ExitKind): u32 {
 }
 
 // Length of the instruction at `p` (n bytes fetched) for an exit of `kind`,
-// or 0 if the bytes are not that instruction.
-export function instructionLength(p: usize, n: u32, kind: ExitKind, longMode: bool): u32 {
+// or 0 if the bytes are not that instruction. `mode64`: 64-bit mode (long
+// mode with CS.L; compatibility mode is 32-bit code).
+export function instructionLength(p: usize, n: u32, kind: ExitKind, mode64: bool): u32 {
   const op = opcodeOf(kind);
   if (op == 0) return 0;
   let i: u32 = 0;
-  while (i < n && i < MAX_INSN && isLegacyPrefix(<u32>load<u8>(p + i))) i++;
-  if (longMode && i < n && (<u32>load<u8>(p + i) & 0xf0) == 0x40) i++; // REX
+  while (i < n && i < MAX_INSN && isPrefix(<u32>load<u8>(p + i), mode64)) i++;
   const len = opcodeBytes(op);
   if (i + len > n || i + len > MAX_INSN) return 0;
   for (let k: u32 = 0; k < len; k++) {

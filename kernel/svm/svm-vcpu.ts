@@ -36,6 +36,10 @@ const V_IGN_TPR: u64 = 1 << 20;
 // still exits on the hypervisor's timer (§15.21.1).
 const V_INTR_MASKING: u64 = 1 << 24;
 const bytes = memory.data(16);
+const PAGE: u64 = 4096;
+// CS.L in the VMCB's packed segment attribute (APM Vol. 2 §15.5.1:
+// descriptor bits 55:52 in attribute bits 11:8, L is bit 53).
+const ATTRIB_L: u32 = 1 << 9;
 
 export class SvmVcpu extends Vcpu {
   vmcb: usize;
@@ -148,18 +152,34 @@ export class SvmVcpu extends Vcpu {
     }
   }
 
-  // No NRIP save: fetch the instruction and decode its length.
+  // No NRIP save: fetch the instruction and decode its length. 64-bit mode
+  // is long mode with a 64-bit CS (CS.L); there the CS base is taken as 0
+  // (SDM Vol. 3A §3.4.4). Compatibility mode (CS.L clear) is 32-bit code.
   private decodeLength(kind: ExitKind): u32 {
+    const cs = this.vmcb + B.SEG_CS;
+    const mode64 = (this.efer() & EFER_LMA) != 0 && (<u32>load<u16>(cs + B.SEG_ATTRIB) & ATTRIB_L) != 0;
+    const n = this.fetch((mode64 ? 0 : load<u64>(cs + B.SEG_BASE)) + this.rip(), MAX_INSN);
+    const len = n == 0 ? 0 : instructionLength(bytes, n, kind, mode64);
+    return len != 0 ? len : minimumLength(kind);
+  }
+
+  // Copy up to `max` bytes from guest-linear `linear` into `bytes`, each
+  // 4 KiB page translated on its own (an instruction may cross into a page
+  // mapped elsewhere); stops at the first byte that is unmapped or outside
+  // guest RAM. Returns how many bytes were copied.
+  private fetch(linear: u64, max: u32): u32 {
     const mem = this.vm.memory;
-    const linear = load<u64>(this.vmcb + B.SEG_CS + B.SEG_BASE) + this.rip();
-    const gpa = linearToGuestPhysical(this, mem, linear);
-    let n: u32 = MAX_INSN;
-    if (gpa != NO_TRANSLATION && gpa < mem.size && mem.size - gpa < <u64>n) n = <u32>(mem.size - gpa);
-    if (gpa != NO_TRANSLATION && mem.read(gpa, bytes, n)) {
-      const len = instructionLength(bytes, n, kind, (this.efer() & EFER_LMA) != 0);
-      if (len != 0) return len;
+    let got: u32 = 0;
+    while (got < max) {
+      const at = linear + got;
+      const gpa = linearToGuestPhysical(this, mem, at);
+      if (gpa == NO_TRANSLATION || gpa >= mem.size) break;
+      let chunk = min<u64>(<u64>(max - got), PAGE - (at & (PAGE - 1)));
+      if (chunk > mem.size - gpa) chunk = mem.size - gpa;
+      if (!mem.read(gpa, bytes + got, <u32>chunk)) break;
+      got += <u32>chunk;
     }
-    return minimumLength(kind);
+    return got;
   }
 }
 

@@ -17,10 +17,12 @@ export class PortBus {
   unclaimedReads: u64 = 0;
   unclaimedWrites: u64 = 0;
 
-  // False if [base, base + len) overlaps a registered range or the bus is full.
+  // False if [base, base + len) is empty, reaches past port 0xFFFF, overlaps
+  // a registered range, or the bus is full. The bound is checked as
+  // len > 0x10000 - base, so that base + len cannot wrap in 32 bits.
   register(base: u32, len: u32, device: PortDevice): bool {
+    if (len == 0 || base >= 0x10000 || len > 0x10000 - base || this.count == this.bases.length) return false;
     const end = base + len;
-    if (len == 0 || end > 0x10000 || this.count == this.bases.length) return false;
     for (let i = 0; i < this.count; i++) {
       if (base < this.ends[i] && this.bases[i] < end) return false;
     }

@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { bootCore } from "./core.js";
 import { typicalPc } from "./multiboot2.js";
 import { CpuProfile } from "./cpu-profiles.js";
-import { SimHal, SvmSimExit } from "./hal.js";
+import { SimHal, SvmSimExit, VMCB } from "./hal.js";
 import { GUEST_RAM_HOST, MODULE_PHYS } from "./scripted-vmx.js";
 
 export { GUEST_RAM_HOST, MODULE_PHYS };
@@ -19,14 +19,19 @@ export const ioioOut8 = (port: number) => (BigInt(port) << 16n) | (1n << 4n) | (
 export const powerOff: SvmSimExit = { code: X.IOIO, info1: ioioOut8(0xf4), info2: 0x7c02n, rax: 0n };
 
 // `code` is the guest image, loaded at 0x7c00: the bytes the decoder fetches.
-export function runSvmGuest(cpu: CpuProfile, exits: SvmSimExit[], code: number[] = [0xf4], cmdline = "") {
+// `guestRam` may fill the 16 MiB of guest RAM (guest-physical 0 at index 0)
+// before the core loads the image over it: page tables, instruction bytes.
+export function runSvmGuest(cpu: CpuProfile, exits: SvmSimExit[], code: number[] = [0xf4], cmdline = "",
+  guestRam?: (ram: Uint8Array) => void) {
   let hal!: SimHal;
   const r = bootCore(cpu, {
     info: typicalPc(512, cmdline, { start: MODULE_PHYS, end: MODULE_PHYS + code.length, name: "scripted.bin" }),
     setup: (h) => {
       hal = h;
       h.mapPhysical(BigInt(MODULE_PHYS), new Uint8Array(code));
-      h.mapPhysical(GUEST_RAM_HOST, new Uint8Array(16 << 20));
+      const ram = new Uint8Array(16 << 20);
+      guestRam?.(ram);
+      h.mapPhysical(GUEST_RAM_HOST, ram);
       h.svmExits = [...exits];
     },
   });
@@ -36,3 +41,39 @@ export function runSvmGuest(cpu: CpuProfile, exits: SvmSimExit[], code: number[]
 
 // The name the MSR tests use beside the VMX helper's powerOff.
 export const svmPowerOff = powerOff;
+
+// VMCB state-save fields that put the guest in another mode, for a scripted
+// #VMEXIT's `save` (the core reads them back as the guest's state). Bits by
+// their manual names: CR0.PE 0, ET 4, PG 31; CR4.PAE 5; EFER.LME 8, LMA 10,
+// SVME 12 (APM Vol. 2 §3.1). CS is written as selector | attributes << 16 |
+// limit << 32, one u64 at SEG_CS; attributes in the VMCB's packed form
+// (§15.5.1): type 0xb, S, P (0x9b), G (bit 11), and bit 9 L (64-bit code)
+// or bit 10 D (32-bit code).
+const CR0_PE = 1n, CR0_ET = 1n << 4n, CR0_PG = 1n << 31n, CR4_PAE = 1n << 5n;
+const EFER_LME = 1n << 8n, EFER_LMA = 1n << 10n, EFER_SVME = 1n << 12n;
+const cs = (sel: bigint, attrib: bigint) => sel | (attrib << 16n) | (0xffffffffn << 32n);
+
+export interface ModeOptions { rip?: bigint; csBase?: bigint }
+function withRip(save: Record<number, bigint>, o: ModeOptions): Record<number, bigint> {
+  if (o.rip !== undefined) save[VMCB.RIP] = o.rip;
+  if (o.csBase !== undefined) save[VMCB.SEG_CS + VMCB.SEG_BASE] = o.csBase;
+  return save;
+}
+
+// Real mode (the image's own start), with another RIP or CS base.
+export const realMode = (o: ModeOptions = {}) => withRip({}, o);
+// 32-bit protected mode, paging off.
+export const protectedMode = (o: ModeOptions = {}) =>
+  withRip({ [VMCB.CR0]: CR0_PE | CR0_ET, [VMCB.SEG_CS]: cs(0x10n, 0xc9bn) }, o);
+// 32-bit protected mode with paging on (CR0.PG, no EFER.LMA): 32-bit or PAE paging.
+export const pagedProtectedMode = (cr3: bigint, o: ModeOptions = {}) =>
+  withRip({ [VMCB.CR0]: CR0_PG | CR0_PE | CR0_ET, [VMCB.CR3]: cr3, [VMCB.CR4]: CR4_PAE, [VMCB.SEG_CS]: cs(0x10n, 0xc9bn) }, o);
+// 64-bit mode: long mode active, CS.L, over the 4-level tables at `cr3`.
+export const longMode = (cr3: bigint, o: ModeOptions = {}) =>
+  withRip({
+    [VMCB.CR0]: CR0_PG | CR0_PE | CR0_ET, [VMCB.CR3]: cr3, [VMCB.CR4]: CR4_PAE,
+    [VMCB.EFER]: EFER_LME | EFER_LMA | EFER_SVME, [VMCB.SEG_CS]: cs(0x10n, 0xa9bn),
+  }, o);
+// Compatibility mode: long mode active, but CS is a 32-bit segment (CS.L clear, CS.D set).
+export const compatibilityMode = (cr3: bigint, o: ModeOptions = {}) =>
+  ({ ...longMode(cr3, o), [VMCB.SEG_CS]: cs(0x10n, 0xc9bn) });

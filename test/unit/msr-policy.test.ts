@@ -7,7 +7,7 @@ import { LINEAR_BASE } from "../sim/core.js";
 import { epycRome, qemuTcgSvm } from "../sim/cpu-profiles.js";
 import { VMCS, VMCB } from "../sim/hal.js";
 import { runGuest, powerOff, R } from "../sim/scripted-vmx.js";
-import { runSvmGuest, svmPowerOff } from "../sim/scripted-svm.js";
+import { runSvmGuest, svmPowerOff, X } from "../sim/scripted-svm.js";
 
 // Passed through without an exit, and why it is safe (see the policy):
 // SYSENTER_CS/ESP/EIP, FS/GS base — switched by the CPU (VMCS guest state;
@@ -87,5 +87,46 @@ describe("emulated MSRs", () => {
     const { hal } = runGuest([wrmsr(0x3a, 1n), powerOff]); // IA32_FEATURE_CONTROL: VMX is hidden
     expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe((1n << 31n) | (3n << 8n) | 13n);
     expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
+  });
+});
+
+describe("RDMSR and WRMSR exits", () => {
+  const u64 = (b: Uint8Array, off: number) => new DataView(b.buffer).getBigUint64(off, true);
+
+  it("VMX: RDMSR of an unknown MSR injects #GP(0) in protected mode, and leaves RIP on the instruction", () => {
+    const { hal } = runGuest([
+      { reason: R.RDMSR, instructionLength: 2, regs: { rcx: 0xc0den }, fields: { [VMCS.GUEST_CR0]: 0x11n } },
+      powerOff,
+    ]);
+    // vector 13 | hardware exception (3 << 8) | deliver error code (1 << 11) | valid (1 << 31)
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x80000b0dn);
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
+  });
+
+  it("VMX: RDMSR of an unknown MSR in real mode injects #GP without an error code", () => {
+    const { hal } = runGuest([{ reason: R.RDMSR, instructionLength: 2, regs: { rcx: 0xc0den } }, powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn);
+  });
+
+  it("VMX: WRMSR then RDMSR of IA32_PAT round-trips through the shadow table", () => {
+    const { hal } = runGuest([
+      { reason: R.WRMSR, instructionLength: 2, regs: { rcx: 0x277n, rax: 0x00070105n, rdx: 0x00010406n } },
+      { reason: R.RDMSR, instructionLength: 2, regs: { rcx: 0x277n, rax: 0n, rdx: 0n } },
+      powerOff,
+    ]);
+    expect(hal.entries[2].regs.rax).toBe(0x00070105n);
+    expect(hal.entries[2].regs.rdx).toBe(0x00010406n);
+    expect(hal.entries[2].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c04n);
+  });
+
+  it("SVM: RDMSR of an unknown MSR injects #GP through EVENTINJ (no error code in real mode)", () => {
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0den } }, svmPowerOff], [0x0f, 0x32]);
+    expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x8000030dn);
+    expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c00n);
+  });
+
+  it("SVM: RDMSR of EFER hides SVME from the guest", () => {
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0000080n } }, svmPowerOff], [0x0f, 0x32]);
+    expect(hal.vmruns[1].regs.rax).toBe(0n);
   });
 });

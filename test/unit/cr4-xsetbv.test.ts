@@ -1,0 +1,32 @@
+// MOV to CR4 and XSETBV exits (kernel/exits/cr-access.ts, kernel/exits/
+// xsetbv.ts) through the VMX exit path: XCR0 is loaded by the hypervisor
+// when the manual would accept it (SDM Vol. 2C XSETBV), #GP otherwise; a
+// guest may not set CR4.VMXE (VMX is hidden from it). XSETBV against the
+// policy's XCR0 components: cpuid-policy.test.ts.
+import { describe, expect, it } from "vitest";
+import { VMCS } from "../sim/hal.js";
+import { runGuest, R, powerOff } from "../sim/scripted-vmx.js";
+
+describe("CR4 and XSETBV", () => {
+  it("XSETBV of a valid XCR0 is loaded by the hypervisor and RIP moves on", () => {
+    const { hal } = runGuest([{ reason: R.XSETBV, instructionLength: 3, regs: { rcx: 0n, rax: 3n, rdx: 0n } }, powerOff]);
+    expect(hal.xcr.get(0)).toBe(3n);
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c03n);
+  });
+
+  it.each([
+    ["ECX names XCR1", { rcx: 1n, rax: 3n, rdx: 0n }],
+    ["x87 bit clear", { rcx: 0n, rax: 2n, rdx: 0n }],
+    ["AVX without SSE", { rcx: 0n, rax: 5n, rdx: 0n }],
+  ])("XSETBV with %s raises #GP and XCR0 is untouched", (_n, regs) => {
+    const { hal } = runGuest([{ reason: R.XSETBV, instructionLength: 3, regs }, powerOff]);
+    expect(hal.xcr.get(0)).toBe(1n);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn);
+  });
+
+  it("MOV to CR4 setting VMXE raises #GP (VMX is hidden from the guest)", () => {
+    // qualification: CR4 (4), MOV to CR (type 0), source register RAX (0)
+    const { hal } = runGuest([{ reason: R.CR, qualification: 4n, instructionLength: 3, regs: { rax: 0x2020n } }, powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn);
+  });
+});
