@@ -14,6 +14,8 @@ import { reportVirtualization, printCpu, VirtKind } from "./virt/report";
 import { maskLegacyPics } from "./platform/pic";
 import { enableXsave } from "./platform/xsave";
 import { calibrateTscKhz } from "./platform/tsc-calibrate";
+import { hostTimer } from "./platform/host-timer";
+import { cpuid } from "./cpu/cpuid";
 import { setLinearBase } from "./mm/linear";
 import { runGuest } from "./run-guest";
 import { dumpVmxCaps } from "./virt/vmx-dump";
@@ -27,6 +29,22 @@ import "./panic";
 // Test probes, exported for the unit tests only: pure functions over the
 // core's units (kernel/probes.ts). boot/ never calls them.
 export { probeScratch, probePortBusRegister, probePortBusAccess } from "./probes";
+
+// CPUID.01H:EDX bit 9: an on-chip local APIC (SDM Vol. 2A, Table 3-11).
+const CPUID1_EDX_APIC: u32 = 1 << 9;
+
+function reportHostTimer(hasApic: bool, tscKhz: u32): void {
+  begin("host timer: ");
+  if (hostTimer.init(hasApic, tscKhz)) {
+    puts("local APIC timer, ");
+    putDec(hostTimer.lapic.countsPerMs);
+    puts(" counts per ms (divide by 16), vector ");
+    putHex(0xef, 2);
+  } else {
+    puts("none (no usable local APIC in xAPIC mode, or the TSC rate is unknown): timers are checked at exits");
+  }
+  endl();
+}
 
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();
@@ -80,6 +98,7 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
     puts(" MHz, calibrated against the PIT");
   }
   endl();
+  reportHostTimer(cpu.maxLeaf >= 1 && (cpuid(1, 0).edx & CPUID1_EDX_APIC) != 0, tscKhz);
   const vmx = readVmxCaps(cpu);
   const svm = readSvmCaps(cpu);
   const kind = reportVirtualization(cpu, vmx, svm);

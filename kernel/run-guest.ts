@@ -23,8 +23,8 @@ import { loadFlatImage } from "./vm/guest-loader";
 import { reportStop } from "./vm/stop-report";
 import { Uart16550 } from "../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../drivers/debug-exit";
-import { begin, endl, line, putBytes, puts, putHex, putSize } from "./console/console";
-import { setBaselineExits } from "./hal/imports";
+import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./console/console";
+import { setBaselineExits, rdtsc } from "./hal/imports";
 
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
@@ -53,6 +53,22 @@ function startMode(info: Mb2Info): i32 {
   if (optionIs(cl, len, "guest_mode", "long64")) return <i32>CpuMode.Long64;
   line("bad guest_mode: give real, protected32 or long64");
   return -1;
+}
+
+// guest_timeout=SEC: the VM's time budget in seconds (1 to 86400), or 0
+// (none) if absent; -1 (reported) if invalid or if the TSC rate is unknown.
+function guestTimeout(info: Mb2Info, tscKhz: u32): i64 {
+  const v = optionDecimal(info.cmdline, info.cmdlineLen, "guest_timeout");
+  if (v == -1) return 0;
+  if (v < 1 || v > 86400) {
+    line("bad guest_timeout: give a number of seconds from 1 to 86400");
+    return -1;
+  }
+  if (tscKhz == 0) {
+    line("guest_timeout needs the TSC frequency, which is unknown on this machine");
+    return -1;
+  }
+  return v;
 }
 
 function describeStart(mode: CpuMode): void {
@@ -84,6 +100,8 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   if (ramBytes == 0) return false;
   const mode = startMode(info);
   if (mode < 0) return false;
+  const timeout = guestTimeout(info, tscKhz);
+  if (timeout < 0) return false;
   // Guest RAM: the first 2 MiB-aligned host frames after the core's memory.
   const hostBase = (linearEnd + PAGE_2M - 1) & ~(PAGE_2M - 1);
   if (!isUsable(info, hostBase, ramBytes)) {
@@ -116,6 +134,13 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   if (baseline) {
     line("bench: baseline: CPUID and OUT 0x80 exits resume in the assembly stub, not the core");
     setBaselineExits(1);
+  }
+  if (timeout > 0) {
+    vm.budgetEnd = rdtsc() + <u64>timeout * <u64>tscKhz * 1000;
+    begin("VM: time budget ");
+    putDec(timeout);
+    puts(" s (guest_timeout)");
+    endl();
   }
   runVcpu(vcpu!, dispatchExit);
   setBaselineExits(0);

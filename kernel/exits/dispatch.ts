@@ -11,7 +11,7 @@ import { handleCrAccess } from "./cr-access";
 import { handleXsetbv } from "./xsetbv";
 import {
   handleTripleFault, handleNestedPageFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush,
-  handleVirtInstruction,
+  handleVirtInstruction, handleInterruptWindow, handleTimerTick,
 } from "./faults";
 
 type Handler = (vcpu: Vcpu, exit: ExitInfo) => Action;
@@ -19,6 +19,8 @@ type Handler = (vcpu: Vcpu, exit: ExitInfo) => Action;
 const handlers = new StaticArray<Handler>(<i32>ExitKind.Count);
 for (let i = 0; i < <i32>ExitKind.Count; i++) handlers[i] = handleUnhandled;
 handlers[<i32>ExitKind.ExternalInterrupt] = handleExternalInterrupt;
+handlers[<i32>ExitKind.InterruptWindow] = handleInterruptWindow;
+handlers[<i32>ExitKind.TimerTick] = handleTimerTick;
 handlers[<i32>ExitKind.TripleFault] = handleTripleFault;
 handlers[<i32>ExitKind.Cpuid] = handleCpuid;
 handlers[<i32>ExitKind.Hlt] = handleHlt;

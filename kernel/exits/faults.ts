@@ -6,6 +6,7 @@ import { Vcpu } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
 import { VECTOR_UD } from "../arch/x86";
+import { hostTimer } from "../platform/host-timer";
 
 export function handleTripleFault(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.vm.stop(StopReason.TripleFault);
@@ -24,9 +25,22 @@ export function handleUnhandled(vcpu: Vcpu, exit: ExitInfo): Action {
   return Action.Stop;
 }
 
-// A host interrupt arrived while the guest ran: the hypervisor keeps all
-// physical interrupt sources masked, so there is nothing to service.
+// A host interrupt arrived while the guest ran — the hypervisor's own timer
+// (kernel/platform/host-timer.ts), its only unmasked source: take it. The
+// loop then runs the device timers that are due.
 export function handleExternalInterrupt(vcpu: Vcpu, exit: ExitInfo): Action {
+  hostTimer.takePending();
+  return Action.Resume;
+}
+
+// The hypervisor's own timer ran out in the guest (VMX preemption timer):
+// the loop runs the device timers that are due.
+export function handleTimerTick(vcpu: Vcpu, exit: ExitInfo): Action {
+  return Action.Resume;
+}
+
+// The guest can take an interrupt now: the loop injects it before entry.
+export function handleInterruptWindow(vcpu: Vcpu, exit: ExitInfo): Action {
   return Action.Resume;
 }
 

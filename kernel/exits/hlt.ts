@@ -1,14 +1,48 @@
-// HLT exits. A halted vCPU sleeps until an interrupt. tsvisor has no virtual
-// interrupt source yet (no timer, no device interrupts), so nothing could
-// ever wake it: the VM stops and says whether the guest halted with
-// interrupts disabled (the classic "halt for good") or enabled.
+// HLT exits. The vCPU sleeps until an interrupt is pending for it (SDM Vol.
+// 2A HLT: "an enabled interrupt (including NMI and SMI), a debug exception,
+// BINIT#, INIT# or RESET#" resumes it): the device timers run, and while
+// nothing is pending the processor itself halts with interrupts on until
+// the host timer fires for the next deadline — no busy loop. A HLT with
+// interrupts disabled can never be woken by one (tsvisor has no NMI
+// source): the VM stops and says so, as it does for a HLT that nothing
+// armed could ever wake.
+import { rdtsc } from "../hal/imports";
 import { Vcpu } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
+import { NEVER } from "../vm/clock";
+import { hostTimer } from "../platform/host-timer";
 import { RFLAGS_IF } from "../arch/x86";
 
 export function handleHlt(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.advance(exit.instructionLength);
-  vcpu.vm.stop(StopReason.Halted, 0, (vcpu.rflags() & RFLAGS_IF) != 0 ? 1 : 0);
-  return Action.Stop;
+  const vm = vcpu.vm;
+  if ((vcpu.rflags() & RFLAGS_IF) == 0) {
+    vm.stop(StopReason.Halted, 0, 0);
+    return Action.Stop;
+  }
+  const ic = vcpu.interrupts;
+  const clock = vm.clock;
+  const t0 = rdtsc();
+  vm.stats.halts++;
+  while (true) {
+    clock.runExpired();
+    if (ic !== null && ic.pending() >= 0) break;
+    if (rdtsc() > vm.budgetEnd) {
+      vm.stop(StopReason.OutOfTime);
+      break;
+    }
+    const next = clock.nextDeadline();
+    if (next == NEVER && vm.budgetEnd == NEVER) {
+      vm.stop(StopReason.Halted, 0, 1);
+      break;
+    }
+    let until = next == NEVER ? NEVER : next - clock.offset;
+    if (vm.budgetEnd < until) until = vm.budgetEnd;
+    // No host timer: wait on the TSC (emulators and CPUs without a usable
+    // local APIC; the report at boot says so).
+    if (!hostTimer.sleepUntil(until)) while (rdtsc() < until) {}
+  }
+  vm.stats.asleepTicks += rdtsc() - t0;
+  return vm.stopReason == StopReason.None ? Action.Resume : Action.Stop;
 }

@@ -21,13 +21,14 @@ export enum ExitKind {
   EntryFailure,
   Unhandled,
   VirtInstruction, // a VMX/SVM instruction: hidden from the guest, so #UD
+  TimerTick,       // the hypervisor's own timer in the guest (VMX preemption timer)
   Count,
 }
 
 const NAMES: StaticArray<string> = [
   "exception", "external interrupt", "triple fault", "interrupt window", "CPUID", "HLT",
   "hypercall", "CR access", "port I/O", "RDMSR", "WRMSR", "nested page fault", "XSETBV",
-  "INVD/WBINVD", "entry failure", "unhandled", "VMX/SVM instruction",
+  "INVD/WBINVD", "entry failure", "unhandled", "VMX/SVM instruction", "timer tick",
 ];
 
 export function exitKindName(k: ExitKind): string {

@@ -26,4 +26,7 @@ export abstract class InterruptController {
   abstract pending(): i32;
   // The vCPU is delivering `vector` now (the INTA cycle): put it in service.
   abstract acknowledge(vector: u32): void;
+  // The input (ISA IRQ or GSI) behind `vector`, for the statistics; -1 if
+  // none or unknown.
+  source(vector: u32): i32 { return -1; }
 }

@@ -2,13 +2,24 @@
 // per exit kind, like `perf kvm stat`. Updated on the exit path without
 // allocation.
 import { ExitKind, exitKindName } from "./exit";
-import { begin, endl, line, puts, putDec } from "../console/console";
+import { begin, endl, line, puts, putDec, putHex } from "../console/console";
 
 const N = <i32>ExitKind.Count;
 
 export class ExitStats {
   counts: StaticArray<u64> = new StaticArray<u64>(N);
   ticks: StaticArray<u64> = new StaticArray<u64>(N);
+  // Interrupts injected, by vector, and the input each came from (-1: none).
+  injected: StaticArray<u64> = new StaticArray<u64>(256);
+  injectedSource: StaticArray<i32> = new StaticArray<i32>(256);
+  reinjected: u64 = 0;   // events delivered again after an exit interrupted them
+  halts: u64 = 0;        // HLTs the vCPU slept in
+  asleepTicks: u64 = 0;  // TSC ticks spent asleep in them
+
+  recordInjection(vector: u32, source: i32): void {
+    unchecked(this.injected[vector & 0xff]++);
+    unchecked(this.injectedSource[vector & 0xff] = source);
+  }
 
   record(kind: ExitKind, ticks: u64): void {
     unchecked(this.counts[<i32>kind]++);
@@ -40,6 +51,45 @@ export class ExitStats {
     begin("  ");
     pad("total", 20);
     putDecRight(this.total(), 10);
+    endl();
+    this.printEvents();
+  }
+
+  private printEvents(): void {
+    let any = false;
+    for (let v = 0; v < 256; v++) if (this.injected[v] != 0) any = true;
+    if (any) {
+      line("interrupts injected by vector:");
+      begin("  ");
+      puts("vector  source        count");
+      endl();
+      for (let v = 0; v < 256; v++) {
+        const n = this.injected[v];
+        if (n == 0) continue;
+        begin("  ");
+        putHex(v, 2);
+        puts("    ");
+        const src = this.injectedSource[v];
+        if (src < 0) pad("-", 8);
+        else {
+          puts("IRQ ");
+          puts(src < 10 ? " " : "");
+          putDec(src);
+          puts("  ");
+        }
+        putDecRight(n, 11);
+        endl();
+      }
+    }
+    begin("interrupt windows: ");
+    putDec(this.counts[<i32>ExitKind.InterruptWindow]);
+    puts(", events re-injected: ");
+    putDec(this.reinjected);
+    puts(", HLT sleeps: ");
+    putDec(this.halts);
+    puts(" (");
+    putDec(this.asleepTicks);
+    puts(" ticks asleep)");
     endl();
   }
 }

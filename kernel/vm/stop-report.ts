@@ -59,7 +59,7 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
   }
   if (r == StopReason.Halted) {
     puts(vm.detail != 0
-      ? "the guest halted with interrupts enabled, and no virtual interrupt source exists to wake it"
+      ? "the guest halted with interrupts enabled, and no interrupt source is armed to wake it"
       : "the guest halted with interrupts disabled (nothing can wake it)");
     puts(" at rip ");
     putHex(vcpu.rip());
@@ -75,6 +75,7 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     putHex(vm.memory.size);
     puts(" bytes), claimed by no device");
   } else if (r == StopReason.EntryFailed) puts("the CPU refused to enter the guest (see above)");
+  else if (r == StopReason.OutOfTime) puts("the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
   else {
     puts("unhandled exit (backend reason ");
     putDec(vm.detail);

@@ -1,16 +1,25 @@
-// The vCPU loop, one for both backends: enter the guest, decode the exit
-// into the neutral record, dispatch it by kind, count it, repeat until the
-// VM stops. A backend only enters, decodes and encodes; the exit layer
+// The vCPU loop, one for both backends: run expired device timers, deliver
+// pending events (kernel/vm/events.ts), arm the host timer for the next
+// deadline (kernel/platform/host-timer.ts), enter the guest, decode the exit
+// into the neutral record, dispatch it by kind, count it; until the VM
+// stops. A backend only enters, decodes and encodes; the exit layer
 // (kernel/exits/dispatch.ts) comes in as `dispatch`.
 import { rdtsc } from "../hal/imports";
 import { Vcpu, RCX } from "./vcpu";
 import { ExitKind, ExitDispatch, Action, completeDecode } from "./exit";
 import { StopReason } from "./vm";
+import { NEVER } from "./clock";
+import { deliverEvents } from "./events";
 
 export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
   const vm = vcpu.vm;
   const exit = vcpu.exit;
+  const clock = vm.clock;
   while (vm.stopReason == StopReason.None) {
+    clock.runExpired();
+    deliverEvents(vcpu);
+    const next = clock.nextDeadline();
+    vcpu.armTimer(next == NEVER ? NEVER : next - clock.offset);
     if (!vcpu.enter()) {
       vm.stop(StopReason.EntryFailed);
       return;
@@ -24,6 +33,8 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
     } else if (dispatch(vcpu, exit) == Action.Stop && vm.stopReason == StopReason.None) {
       vm.stop(StopReason.Unhandled, 0, exit.raw);
     }
-    vm.stats.record(exit.kind, rdtsc() - t0);
+    const t1 = rdtsc();
+    vm.stats.record(exit.kind, t1 - t0);
+    if (t1 > vm.budgetEnd) vm.stop(StopReason.OutOfTime);
   }
 }

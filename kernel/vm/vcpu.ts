@@ -11,6 +11,7 @@ import { VirtualMsrs } from "./virtual-msrs";
 import { InterruptController } from "./irq";
 import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
+import { hostTimer } from "../platform/host-timer";
 import { GuestFeatures } from "./guest-features";
 
 export * from "./frame";
@@ -90,6 +91,13 @@ export abstract class Vcpu {
   // exiting, SDM Vol. 3C §26.7.5; SVM V_IRQ with the VINTR intercept, APM
   // Vol. 2 §15.21.4), or stop asking.
   abstract setInterruptWindow(on: bool): void;
+
+  // Take control back no later than `deadline` (host TSC) while the guest
+  // runs. The host timer by default; VMX overrides it with its preemption
+  // timer where the CPU has one.
+  armTimer(deadline: u64): void {
+    hostTimer.prepare(deadline);
+  }
 
   // ---- neutral behaviour ----
   // Deliver a hardware exception on the next entry. Real mode pushes no

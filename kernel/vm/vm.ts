@@ -5,7 +5,7 @@
 import { GuestMemory } from "./guest-memory";
 import { PortBus } from "./port-bus";
 import { MmioBus } from "./mmio-bus";
-import { Clock } from "./clock";
+import { Clock, NEVER } from "./clock";
 import { ExitStats } from "./stats";
 import { GuestConsole } from "../console/guest-console";
 import { Vcpu } from "./vcpu";
@@ -18,6 +18,7 @@ export enum StopReason {
   BadAccess,     // guest-physical access outside RAM that no device claims
   EntryFailed,   // the CPU refused to enter the guest
   Unhandled,     // an exit tsvisor does not handle
+  OutOfTime,     // the guest ran past its time budget (guest_timeout=)
 }
 
 export class Vm {
@@ -29,6 +30,8 @@ export class Vm {
   stats: ExitStats = new ExitStats();
   console: GuestConsole = new GuestConsole();
   vcpus: Array<Vcpu> = new Array<Vcpu>();
+  // The host TSC past which the VM is stopped (guest_timeout=); NEVER: none.
+  budgetEnd: u64 = NEVER;
   stopReason: StopReason = StopReason.None;
   status: u32 = 0;       // guest's power-off status (0: success)
   detail: u64 = 0;       // e.g. the faulting guest-physical address

@@ -7,6 +7,7 @@
 // Pin-based controls (SDM Vol. 3C §25.6.1, Table 25-5).
 export const PIN_EXTERNAL_INTERRUPT_EXITING: u32 = 1 << 0; // host interrupts exit, never reach the guest
 export const PIN_NMI_EXITING: u32 = 1 << 3;
+export const PIN_PREEMPTION_TIMER: u32 = 1 << 6; // counts down in the guest at TSC >> IA32_VMX_MISC[4:0], exits at 0
 // Primary processor-based controls (§25.6.2, Table 25-6).
 export const PROC_INTERRUPT_WINDOW_EXITING: u32 = 1 << 2; // exit once the guest can take an interrupt
 export const PROC_HLT_EXITING: u32 = 1 << 7; // the vCPU sleeps in the hypervisor

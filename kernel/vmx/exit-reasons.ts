@@ -30,6 +30,7 @@ export const VMX_EXIT_MACHINE_CHECK: u32 = 41;
 export const VMX_EXIT_EPT_VIOLATION: u32 = 48;
 export const VMX_EXIT_EPT_MISCONFIG: u32 = 49;
 export const VMX_EXIT_INVEPT: u32 = 50;
+export const VMX_EXIT_PREEMPTION_TIMER: u32 = 52;
 export const VMX_EXIT_INVVPID: u32 = 53;
 export const VMX_EXIT_WBINVD: u32 = 54;
 export const VMX_EXIT_XSETBV: u32 = 55;

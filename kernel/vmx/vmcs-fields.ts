@@ -43,6 +43,7 @@ export const GUEST_ES_AR_BYTES: u32 = 0x4814; // ES..TR at +2 each
 export const GUEST_INTERRUPTIBILITY_INFO: u32 = 0x4824;
 export const GUEST_ACTIVITY_STATE: u32 = 0x4826;
 export const GUEST_SYSENTER_CS: u32 = 0x482a;
+export const VMX_PREEMPTION_TIMER_VALUE: u32 = 0x482e;
 export const HOST_IA32_SYSENTER_CS: u32 = 0x4c00;
 // Natural-width fields (B.4)
 export const CR0_GUEST_HOST_MASK: u32 = 0x6000;

@@ -39,8 +39,13 @@ function control(name: string, wanted: u32, msr: u32, trueMsr: u32, useTrue: boo
 // Returns the primary processor-based controls written.
 export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeatures): u32 {
   const useTrue = (rdmsr(IA32_VMX_BASIC) & BASIC_TRUE_CTLS) != 0;
+  // The preemption timer where the CPU allows it (optional: the host's
+  // local APIC timer stands in otherwise, kernel/platform/host-timer.ts).
+  const pinCaps = rdmsr(useTrue ? IA32_VMX_TRUE_PINBASED_CTLS : IA32_VMX_PINBASED_CTLS);
+  const preemption = C.PIN_PREEMPTION_TIMER & <u32>(pinCaps >> 32);
   w(F.PIN_BASED_VM_EXEC_CONTROL, control("pin-based",
-    C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING, IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
+    C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING | preemption,
+    IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
   const proc = control("processor-based",
     C.PROC_HLT_EXITING | C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS | C.PROC_ACTIVATE_SECONDARY,
     IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, useTrue);

@@ -1,6 +1,9 @@
 // A VMX vCPU for a VM: check what the backend needs, VMXON, EPT, the MSR
 // bitmap, the VMCS controls and host state.
-import { invept } from "../hal/imports";
+import { invept, vmread, rdmsr } from "../hal/imports";
+import * as F from "./vmcs-fields";
+import { PIN_PREEMPTION_TIMER } from "./controls";
+import { IA32_VMX_MISC } from "../cpu/msr-index";
 import { VmxCaps } from "../virt/vmx-caps";
 import { enableVmx } from "./vmx-enable";
 import { setupControls, setupHostState } from "./vmcs-setup";
@@ -10,7 +13,7 @@ import { buildVmxMsrBitmap } from "../vm/msr-policy";
 import { buildEpt, eptPointer } from "../mm/ept";
 import { allocPage, physOf } from "../mm/linear";
 import { hostHasXsave } from "../platform/xsave";
-import { begin, endl, line, puts, putHex } from "../console/console";
+import { begin, endl, line, puts, putDec, putHex } from "../console/console";
 
 // INVEPT after building the tables, so that no translation cached for this
 // EPTP from an earlier use survives (SDM Vol. 3C §29.4.3.1): single-context
@@ -37,11 +40,18 @@ export function createVmxVcpu(vmx: VmxCaps, vm: Vm, id: u32): VmxVcpu | null {
   const msrBitmap = allocPage();
   vcpu.procControls = setupControls(eptp, physOf(msrBitmap), vcpu.features);
   vcpu.features.xsave = hostHasXsave(); // XSAVE needs no control; XSETBV always exits
+  vcpu.preemptionTimer = (<u32>vmread(F.PIN_BASED_VM_EXEC_CONTROL) & PIN_PREEMPTION_TIMER) != 0;
+  if (vcpu.preemptionTimer) vcpu.preemptionShift = rdmsr(IA32_VMX_MISC) & 0x1f;
   buildVmxMsrBitmap(msrBitmap, vcpu.features.rdtscp);
   setupHostState();
   begin("VMX: EPT pointer ");
   putHex(eptp);
   puts(", VPID 1, unrestricted guest");
+  if (vcpu.preemptionTimer) {
+    puts(", preemption timer (TSC >> ");
+    putDec(vcpu.preemptionShift);
+    puts(")");
+  }
   endl();
   return vcpu;
 }

@@ -2,7 +2,8 @@
 // decodes exits into the neutral record (kernel/vmx/exit-decode.ts) and
 // keeps the guest's registers that live in the VMCS; the loop that drives
 // it is kernel/vm/vcpu-loop.ts.
-import { vmclear, vmptrld, vmread, vmwrite, vmEnter } from "../hal/imports";
+import { vmclear, vmptrld, vmread, vmwrite, vmEnter, rdtsc } from "../hal/imports";
+import { hostTimer } from "../platform/host-timer";
 import * as F from "./vmcs-fields";
 import { Vcpu } from "../vm/vcpu";
 import { ExitInfo } from "../vm/exit";
@@ -28,6 +29,11 @@ export class VmxVcpu extends Vcpu {
   // The primary processor-based controls as last written, so that toggling
   // interrupt-window exiting needs no VMREAD.
   procControls: u32 = 0;
+  // The VMX-preemption timer, where the CPU has it: it counts down while
+  // the guest runs at the TSC's rate >> preemptionShift (IA32_VMX_MISC
+  // bits 4:0, SDM Vol. 3C §26.5.1) and exits at zero (reason 52).
+  preemptionTimer: bool = false;
+  preemptionShift: u64 = 0;
 
   constructor(vm: Vm, id: u32, revision: u32) {
     super(vm, id);
@@ -55,6 +61,18 @@ export class VmxVcpu extends Vcpu {
     this.launched = true;
     this.eventQueued = false; // VM entry consumed it (SDM Vol. 3C §27.6)
     return true;
+  }
+
+  armTimer(deadline: u64): void {
+    if (!this.preemptionTimer) {
+      super.armTimer(deadline);
+      return;
+    }
+    const now = rdtsc();
+    const until = hostTimer.limit(now, deadline);
+    let value = until > now ? (until - now) >> this.preemptionShift : 0;
+    if (value > 0xffffffff) value = 0xffffffff;
+    vmwrite(F.VMX_PREEMPTION_TIMER_VALUE, value);
   }
 
   decodeExit(exit: ExitInfo): void {

@@ -11,7 +11,7 @@ export const PASSING_GUESTS = [
   "hello", "cpuid", "msr", "vmcall", "long-mode", "cr4-xsetbv", "string-io", "entry-protected32", "entry-long64",
 ] as const;
 // Test guests that misbehave: the VM stops, the hypervisor reports and stays up.
-export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault"] as const;
+export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault", "spin"] as const;
 export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, "bench"].map((g) => `test:${g}`);
 // The bench guest also runs under the assembly-only baseline.
 export const BENCH_BASELINE_CMDLINE = "bench=baseline";

@@ -45,6 +45,17 @@ describe("SVM test guests on QEMU TCG (qemu64,+svm,+npt)", () => {
     expect(r.lines).toContain("the hypervisor is still running");
   });
 
+  it("spin: a guest looping with interrupts off is stopped on its time budget; the host APIC timer took control meanwhile", async () => {
+    const r = await bootOn("qemu", { guest: "test:spin" });
+    expect(r.lines).toContainEqual(expect.stringMatching(/^host timer: local APIC timer, \d+ counts per ms/));
+    expect(r.lines).toContain("VM stopped: the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
+    // The INTR intercept fires although the guest's IF is 0 (V_INTR_MASKING): a slice is 10 ms.
+    const ticks = exitRow(r.lines, "external interrupt")![0];
+    expect(ticks).toBeGreaterThanOrEqual(50);
+    expect(ticks).toBeLessThanOrEqual(110);
+    expect(r.verdict).toBe("failure");
+  });
+
   it("cr4-xsetbv on plain qemu64 (no XSAVE): the refused VMRUN is reported in words, not a hang", async () => {
     const r = await bootOn("qemu", { guest: "test:cr4-xsetbv" });
     expect(r.lines).toContainEqual(expect.stringMatching(/^SVM: VMRUN refused the guest state \(VMEXIT_INVALID/));

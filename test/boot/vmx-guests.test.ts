@@ -56,6 +56,19 @@ describe("VMX test guests on Bochs (corei7_skylake_x)", () => {
     expect(r.verdict).toBe("failure");
   });
 
+  it("spin: a guest looping with interrupts off is stopped on its time budget; the preemption timer took control meanwhile", async () => {
+    const r = await bootOn("bochs", { guest: "test:spin" });
+    expect(r.guestLines).toEqual(["spinning with interrupts disabled"]);
+    expect(r.lines).toContain("VM: time budget 1 s (guest_timeout)");
+    expect(r.lines).toContain("VM stopped: the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
+    // 1 s of 10 ms slices: about 100 preemption-timer exits (the guest itself never exits).
+    const ticks = exitRow(r.lines, "timer tick")![0];
+    expect(ticks).toBeGreaterThanOrEqual(90);
+    expect(ticks).toBeLessThanOrEqual(110);
+    expect(r.lines).toContain("the hypervisor is still running");
+    expect(r.verdict).toBe("failure");
+  });
+
   it("bench: the core handles every CPUID; under the baseline none reaches it, and both runs report figures", async () => {
     const core = await bootOn("bochs", { guest: "test:bench" });
     const base = await bootOn("bochs", { guest: "test:bench", cmdline: BENCH_BASELINE_CMDLINE });

@@ -82,6 +82,7 @@ export const skylakeX: CpuProfile = {
     0x482: 0xfff9fffe0401e172n,    // allowed-1 bit 63: secondary controls
     0x483: 0x01ffffff00036dffn,    // VM-exit
     0x484: 0x0003ffff000011ffn,    // VM-entry
+    0x485: 0x00000000600401e0n,    // misc (as Bochs's model reports it): preemption timer at TSC >> 0
     0x486: 0x0000000080000021n,    // CR0 fixed-0: PG, NE, PE
     0x487: 0x00000000ffffffffn,    // CR0 fixed-1
     0x488: 0x0000000000002000n,    // CR4 fixed-0: VMXE

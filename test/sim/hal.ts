@@ -2,6 +2,7 @@
 // a simulated CPU (CPUID table, MSRs), ports with a COM1 that records what the
 // core prints, the two debug-exit devices, and physical memory regions.
 import type { CpuProfile } from "./cpu-profiles.js";
+import { SimHostLapic } from "./host-lapic.js";
 import { layout, extendTable } from "../../tools/builder/layout.js";
 
 // The core halted the processor (kernel/platform/power.ts haltForever).
@@ -38,6 +39,7 @@ export interface SimExit {
   regs?: Partial<Record<"rax" | "rbx" | "rcx" | "rdx", bigint>>;
   fields?: Record<number, bigint>;     // other VMCS fields to set (e.g. guest CR0)
   entryStatus?: number;                // nonzero: the VMLAUNCH/VMRESUME itself fails
+  tscAdvance?: bigint;                 // simulated time the guest ran before this exit
 }
 
 // VMCS field encodings, by their SDM names, as the core defines them
@@ -93,8 +95,13 @@ export class SimHal {
   // Snapshots of the VMCS and frame registers at each VM entry, for assertions.
   entries: { vmcs: Map<number, bigint>; regs: Record<keyof typeof GPR_SLOT, bigint> }[] = [];
 
+  // The CPU's own local APIC (enabled xAPIC at the default base, BSP),
+  // unless the profile says otherwise through IA32_APIC_BASE.
+  readonly lapic = new SimHostLapic(() => this.tsc);
+
   constructor(readonly cpu: CpuProfile) {
     this.msrs = new Map(Object.entries(cpu.msrs).map(([k, v]) => [Number(k), v]));
+    if (!this.msrs.has(0x1b)) this.msrs.set(0x1b, 0xfee00900n);
   }
 
   // Place bytes at a physical address (e.g. the Multiboot2 block).
@@ -163,6 +170,7 @@ export class SimHal {
       return e.entryStatus;
     }
     this.vmcs.delete(VMCS.VM_ENTRY_INTR_INFO_FIELD); // injection is consumed by the entry
+    this.tsc += e.tscAdvance ?? 0n;
     this.vmcs.set(VMCS.VM_EXIT_REASON, BigInt(e.reason));
     this.vmcs.set(VMCS.EXIT_QUALIFICATION, e.qualification ?? 0n);
     this.vmcs.set(VMCS.VM_EXIT_INSTRUCTION_LEN, BigInt(e.instructionLength ?? 0));
@@ -238,6 +246,29 @@ export class SimHal {
         },
         halt: () => {
           throw new HaltSignal();
+        },
+        // STI; HLT; CLI: asleep until the host timer fires (the TSC jumps
+        // there); with no timer armed the processor would never wake.
+        haltWithInterrupts: () => {
+          const at = this.lapic.expiry();
+          if (at === null) throw new Error("the core halted with interrupts on and no host timer armed: it would sleep forever");
+          if (this.tsc < at) this.tsc = at;
+          this.lapic.deliverIfDue(this.tsc);
+          return BigInt(this.lapic.interrupts);
+        },
+        takeInterrupts: () => {
+          this.lapic.deliverIfDue(this.tsc);
+          return BigInt(this.lapic.interrupts);
+        },
+        mmioRead32: (phys: bigint) => {
+          const p = BigInt.asUintN(64, phys);
+          if (!this.lapic.contains(p)) throw new Error(`MMIO read at 0x${p.toString(16)}: no simulated device there`);
+          return this.lapic.read(p);
+        },
+        mmioWrite32: (phys: bigint, v: number) => {
+          const p = BigInt.asUintN(64, phys);
+          if (!this.lapic.contains(p)) throw new Error(`MMIO write at 0x${p.toString(16)}: no simulated device there`);
+          this.lapic.write(p, v);
         },
         vmxon: () => 0,
         vmxoff: () => {},

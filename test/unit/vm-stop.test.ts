@@ -23,7 +23,7 @@ describe("stops under VMX", () => {
 
   it.each([
     [2n, "the guest halted with interrupts disabled (nothing can wake it) at rip 0x7c01"],
-    [0x202n, "the guest halted with interrupts enabled, and no virtual interrupt source exists to wake it at rip 0x7c01"],
+    [0x202n, "the guest halted with interrupts enabled, and no interrupt source is armed to wake it at rip 0x7c01"],
   ])("HLT (RFLAGS 0x%s) stops the VM past the instruction: nothing can wake it yet", (rflags, why) => {
     const r = runGuest([{ reason: R.HLT, instructionLength: 1, fields: { [VMCS.GUEST_RFLAGS]: rflags } }]);
     expect(r.lines).toContain(`VM stopped: ${why}`);

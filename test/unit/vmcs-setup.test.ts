@@ -12,7 +12,7 @@ import { runGuest, powerOff, GUEST_RAM_HOST } from "../sim/scripted-vmx.js";
 describe("VMCS set-up", () => {
   it("writes the known-good controls for Skylake-X (worked out in vmx-controls.test.ts)", () => {
     const at = runGuest([powerOff]).hal.entries[0].vmcs;
-    expect(at.get(VMCS.PIN_BASED)).toBe(0x1fn);
+    expect(at.get(VMCS.PIN_BASED)).toBe(0x5fn);
     expect(at.get(VMCS.PROC_BASED)).toBe(0x950061f2n);
     expect(at.get(VMCS.PROC_BASED2)).toBe(0x10aan);
     expect(at.get(VMCS.EXIT_CONTROLS)).toBe(0x336ffbn);
@@ -45,7 +45,7 @@ describe("VMCS set-up", () => {
     const r = runGuest([powerOff]);
     expect(r.hal.entries[0].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);
     const eptp = r.hal.entries[0].vmcs.get(VMCS.EPT_POINTER)!;
-    expect(r.lines).toContain(`VMX: EPT pointer 0x${eptp.toString(16)}, VPID 1, unrestricted guest`);
+    expect(r.lines).toContain(`VMX: EPT pointer 0x${eptp.toString(16)}, VPID 1, unrestricted guest, preemption timer (TSC >> 0)`);
     expect(r.lines).toContain("VM: 16 MiB RAM at host 0x2200000, entry 0000:7c00 (real mode)");
   });
 });
