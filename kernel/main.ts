@@ -24,6 +24,8 @@ import { powerOff } from "./platform/power";
 import { VERSION, GIT_REVISION } from "./generated/build-info";
 // Compiled in for asc --use abort=kernel/panic/coreAbort (tools/builder/config.ts).
 import "./panic";
+// Test probes of the MMIO instruction decoder, for the unit tests only (kernel/probes-mmio.ts).
+export { mmioProbeBytes, mmioProbeDecode, mmioProbeField } from "./probes-mmio";
 
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();

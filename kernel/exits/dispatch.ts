@@ -9,9 +9,9 @@ import { handleHlt } from "./hlt";
 import { handleHypercall } from "./hypercall";
 import { handleCrAccess } from "./cr-access";
 import { handleXsetbv } from "./xsetbv";
+import { handleNestedPageFault } from "./mmio";
 import {
-  handleTripleFault, handleNestedPageFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush,
-  handleVirtInstruction,
+  handleTripleFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush, handleVirtInstruction,
 } from "./faults";
 
 type Handler = (vcpu: Vcpu, exit: ExitInfo) => Action;

@@ -61,6 +61,10 @@ export class CrExit {
 export const ACCESS_READ: u32 = 1;
 export const ACCESS_WRITE: u32 = 2;
 export const ACCESS_FETCH: u32 = 4;
+// The access was the CPU's walk of the guest's own page tables, not the
+// instruction's operand (VMX: qualification bit 7 set, bit 8 clear; SVM:
+// EXITINFO1 bit 33).
+export const ACCESS_PAGE_WALK: u32 = 8;
 
 export class ExitInfo {
   kind: ExitKind = ExitKind.Unhandled;

@@ -11,6 +11,7 @@ import { VirtualMsrs } from "./virtual-msrs";
 import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 import { GuestFeatures } from "./guest-features";
+import { Insn } from "./mmio/insn";
 
 export * from "./frame";
 
@@ -30,6 +31,9 @@ export abstract class Vcpu {
   // What the backend enabled for the guest, filled at creation; CPUID and
   // the MSR policy offer only what it says works.
   features: GuestFeatures = new GuestFeatures();
+  // The instruction of the last access to device memory, decoded into this
+  // record (kernel/vm/mmio/): made once here, so the exit path allocates nothing.
+  mmio: Insn = new Insn();
 
   constructor(public vm: Vm, public id: u32) {
     assert(FRAME_BYTES <= 4096);
@@ -60,6 +64,7 @@ export abstract class Vcpu {
   abstract rsp(): u64;
   abstract setRsp(v: u64): void;
   abstract rflags(): u64;
+  abstract setRflags(v: u64): void;
   abstract cr0(): u64;
   abstract cr3(): u64;
   abstract cr4(): u64;
@@ -69,6 +74,9 @@ export abstract class Vcpu {
   abstract setCr4(v: u64): void;
   // The base of segment i (ES CS SS DS FS GS, SDM encoding order).
   abstract segmentBase(i: u32): u64;
+  // Its access rights in the VMX encoding (kernel/vm/initial-state.ts AR_*):
+  // D/B and L of CS give the code size.
+  abstract segmentAr(i: u32): u32;
   // Queue an event for delivery on the next entry.
   abstract injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void;
 

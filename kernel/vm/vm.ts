@@ -18,6 +18,7 @@ export enum StopReason {
   BadAccess,     // guest-physical access outside RAM that no device claims
   EntryFailed,   // the CPU refused to enter the guest
   Unhandled,     // an exit tsvisor does not handle
+  MmioFailed,    // an access to device memory tsvisor could not emulate (the vCPU's mmio record says why)
 }
 
 export class Vm {
