@@ -46,6 +46,9 @@ function reportHostTimer(hasApic: bool, tscKhz: u32): void {
   endl();
 }
 
+// Test probes of the MMIO instruction decoder, for the unit tests only (kernel/probes-mmio.ts).
+export { mmioProbeBytes, mmioProbeDecode, mmioProbeField } from "./probes-mmio";
+
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();
   endl();

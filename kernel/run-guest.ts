@@ -23,6 +23,7 @@ import { loadFlatImage } from "./vm/guest-loader";
 import { reportStop } from "./vm/stop-report";
 import { Uart16550 } from "../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../drivers/debug-exit";
+import { MmioScratch, MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES } from "../drivers/mmio-scratch";
 import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./console/console";
 import { setBaselineExits, rdtsc } from "./hal/imports";
 
@@ -117,6 +118,13 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   vm.clock.tscKhz = tscKhz;
   vm.ports.register(COM1, 8, new Uart16550(vm.console));
   vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
+  // A test device for the MMIO emulator (drivers/mmio-scratch.ts), only when asked for.
+  if (optionIs(info.cmdline, info.cmdlineLen, "mmio_test", "scratch")) {
+    vm.mmio.register(MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES, new MmioScratch());
+    begin("MMIO: test device mmio-scratch at ");
+    putHex(MMIO_SCRATCH_BASE);
+    endl();
+  }
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
   if (vcpu === null) return false;
   vm.vcpus.push(vcpu!);

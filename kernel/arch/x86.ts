@@ -49,9 +49,14 @@ export const EFER_SVME: u64 = 1 << 12; // AMD: SVM enable (APM Vol. 2 §15.4)
 // RFLAGS (SDM Vol. 1 §3.4.3).
 export const RFLAGS_CF: u64 = 1 << 0;
 export const RFLAGS_FIXED_1: u64 = 1 << 1; // reserved, always 1
+export const RFLAGS_PF: u64 = 1 << 2;
+export const RFLAGS_AF: u64 = 1 << 4;
+export const RFLAGS_ZF: u64 = 1 << 6;
+export const RFLAGS_SF: u64 = 1 << 7;
 export const RFLAGS_TF: u64 = 1 << 8;
 export const RFLAGS_IF: u64 = 1 << 9;
 export const RFLAGS_DF: u64 = 1 << 10;
+export const RFLAGS_OF: u64 = 1 << 11;
 export const RFLAGS_VM: u64 = 1 << 17;
 
 // DR6/DR7 after reset (SDM Vol. 3B §18.2).

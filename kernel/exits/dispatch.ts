@@ -9,9 +9,10 @@ import { handleHlt } from "./hlt";
 import { handleHypercall } from "./hypercall";
 import { handleCrAccess } from "./cr-access";
 import { handleXsetbv } from "./xsetbv";
+import { handleNestedPageFault } from "./mmio";
 import {
-  handleTripleFault, handleNestedPageFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush,
-  handleVirtInstruction, handleInterruptWindow, handleTimerTick,
+  handleTripleFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush, handleVirtInstruction,
+  handleInterruptWindow, handleTimerTick,
 } from "./faults";
 
 type Handler = (vcpu: Vcpu, exit: ExitInfo) => Action;

@@ -1,7 +1,7 @@
-// Exits that end the VM: a triple fault (the guest's shutdown), a
-// guest-physical access outside RAM that no device claims, and anything
-// tsvisor does not handle. The VM stops with the facts; the hypervisor
-// itself carries on and reports.
+// Exits that end the VM: a triple fault (the guest's shutdown) and anything
+// tsvisor does not handle (a guest-physical access outside RAM that no
+// device claims stops it too: ./mmio.ts). The VM stops with the facts; the
+// hypervisor itself carries on and reports.
 import { Vcpu } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
@@ -10,13 +10,6 @@ import { hostTimer } from "../platform/host-timer";
 
 export function handleTripleFault(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.vm.stop(StopReason.TripleFault);
-  return Action.Stop;
-}
-
-// EPT violation / NPT fault. RAM is fully mapped, so any fault is outside
-// it; with no MMIO device yet, nothing claims it.
-export function handleNestedPageFault(vcpu: Vcpu, exit: ExitInfo): Action {
-  vcpu.vm.stop(StopReason.BadAccess, 0, exit.gpa);
   return Action.Stop;
 }
 

@@ -9,9 +9,9 @@ import { kindOfSvmExit, VMEXIT_IOIO } from "./exit-codes";
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
 import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
-import { ExitInfo, ExitKind, IoExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
+import { ExitInfo, ExitKind, IoExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
 import { Vm } from "../vm/vm";
-import { InitialState } from "../vm/initial-state";
+import { InitialState, vmxAccessRights } from "../vm/initial-state";
 import { linearToGuestPhysical, NO_TRANSLATION } from "../vm/guest-walk";
 import { allocPage, allocPages, physOf } from "../mm/linear";
 import { EFER_LMA, EFER_SVME, PAT_RESET, RFLAGS_IF } from "../arch/x86";
@@ -24,7 +24,8 @@ const EVENT_ERROR_VALID: u64 = 1 << 11;
 const EVENT_VALID: u64 = <u64>1 << 31;
 const IOPM_PAGES: usize = 3; // 12 KiB (§15.10.1)
 export const MSRPM_PAGES: usize = 2; // 8 KiB (§15.11)
-// #NPF EXITINFO1 (§15.25.6): the page-fault error code — bit 1 write, bit 4 fetch.
+// #NPF EXITINFO1 (§15.25.6): the page-fault error code — bit 1 write, bit 4
+// fetch — and bit 33: the fault came from the walk of the guest's page tables.
 const NPF_WRITE: u64 = 1 << 1;
 const NPF_FETCH: u64 = 1 << 4;
 // V_INTR fields (APM Vol. 2 §15.21.4, Table B-1 offset 0x60).
@@ -35,6 +36,7 @@ const V_IGN_TPR: u64 = 1 << 20;
 // the trampoline) rather than the guest's, so a guest spinning with IF=0
 // still exits on the hypervisor's timer (§15.21.1).
 const V_INTR_MASKING: u64 = 1 << 24;
+const NPF_PAGE_TABLES: u64 = <u64>1 << 33;
 const bytes = memory.data(16);
 const PAGE: u64 = 4096;
 // CS.L in the VMCB's packed segment attribute (APM Vol. 2 §15.5.1:
@@ -95,6 +97,7 @@ export class SvmVcpu extends Vcpu {
   rsp(): u64 { return load<u64>(this.vmcb + B.RSP); }
   setRsp(x: u64): void { store<u64>(this.vmcb + B.RSP, x); }
   rflags(): u64 { return load<u64>(this.vmcb + B.RFLAGS); }
+  setRflags(x: u64): void { store<u64>(this.vmcb + B.RFLAGS, x); }
   cr0(): u64 { return load<u64>(this.vmcb + B.CR0); }
   cr3(): u64 { return load<u64>(this.vmcb + B.CR3); }
   cr4(): u64 { return load<u64>(this.vmcb + B.CR4); }
@@ -103,6 +106,7 @@ export class SvmVcpu extends Vcpu {
   setEfer(x: u64): void { store<u64>(this.vmcb + B.EFER, x | EFER_SVME); }
   setCr4(x: u64): void { store<u64>(this.vmcb + B.CR4, x); }
   segmentBase(i: u32): u64 { return load<u64>(this.vmcb + vmcbSegment(i) + B.SEG_BASE); }
+  segmentAr(i: u32): u32 { return vmxAccessRights(<u32>load<u16>(this.vmcb + vmcbSegment(i) + B.SEG_ATTRIB)); }
 
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     store<u64>(this.vmcb + B.EVENTINJ, <u64>vector | (<u64>type << 8) | EVENT_VALID |
@@ -140,6 +144,7 @@ export class SvmVcpu extends Vcpu {
     if (e.kind == ExitKind.NestedPageFault) {
       e.gpa = info2;
       e.access = (info1 & NPF_FETCH) != 0 ? ACCESS_FETCH : (info1 & NPF_WRITE) != 0 ? ACCESS_WRITE : ACCESS_READ;
+      if ((info1 & NPF_PAGE_TABLES) != 0) e.access |= ACCESS_PAGE_WALK;
     }
     if (code == VMEXIT_IOIO) {
       decodeIoio(e.io, info1, this);

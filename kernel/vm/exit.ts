@@ -62,6 +62,10 @@ export class CrExit {
 export const ACCESS_READ: u32 = 1;
 export const ACCESS_WRITE: u32 = 2;
 export const ACCESS_FETCH: u32 = 4;
+// The access was the CPU's walk of the guest's own page tables, not the
+// instruction's operand (VMX: qualification bit 7 set, bit 8 clear; SVM:
+// EXITINFO1 bit 33).
+export const ACCESS_PAGE_WALK: u32 = 8;
 
 // An event (interrupt, NMI, exception) whose delivery the exit interrupted
 // — VMX IDT-vectoring information (SDM Vol. 3C §28.2.4), SVM EXITINTINFO

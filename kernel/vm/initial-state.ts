@@ -174,6 +174,13 @@ export function svmAttributes(ar: u32): u32 {
   return (ar & 0xff) | ((ar >> 4) & 0xf00);
 }
 
+// The inverse: the VMX encoding of a packed SVM attribute (an all-zero
+// attribute is a segment that is not present: unusable).
+export function vmxAccessRights(attrib: u32): u32 {
+  if (attrib == 0) return AR_UNUSABLE;
+  return (attrib & 0xff) | ((attrib & 0xf00) << 4);
+}
+
 // The privilege level the guest starts at: SS.DPL (SDM Vol. 3C §26.3.1.2).
 export function startCpl(s: InitialState): u32 {
   return (s.ss.ar >> 5) & 3;

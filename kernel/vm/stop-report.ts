@@ -2,7 +2,9 @@
 // registers for the faults. The hypervisor keeps running afterwards.
 import { Vm, StopReason } from "./vm";
 import { Vcpu, RAX, RBX, RCX, RDX, RSI, RDI, RBP } from "./vcpu";
-import { begin, endl, line, puts, putDec, putHex } from "../console/console";
+import { begin, endl, line, putc, puts, putDec, putHex } from "../console/console";
+import { MmioFailure } from "./mmio/insn";
+import { NO_TRANSLATION } from "./guest-walk";
 
 function reg(name: string, v: u64): void {
   puts(" ");
@@ -46,6 +48,51 @@ function portBusCounts(vm: Vm): void {
   endl();
 }
 
+function putByte(b: u32): void {
+  const hi = b >> 4;
+  const lo = b & 0xf;
+  putc(hi < 10 ? hi + 0x30 : hi + 0x57);
+  putc(lo < 10 ? lo + 0x30 : lo + 0x57);
+}
+
+// An access to device memory that could not be emulated: where, which
+// device, and what stood in the way (the vCPU's mmio record).
+function mmioFailure(vm: Vm, vcpu: Vcpu): void {
+  const d = vcpu.mmio;
+  const dev = vm.mmio.find(vm.detail);
+  if (d.failure == MmioFailure.ExecuteMmio) puts("instruction fetch from device memory at ");
+  else puts("MMIO at ");
+  putHex(vm.detail);
+  puts(" (");
+  puts(dev >= 0 ? vm.mmio.deviceName(dev) : "no device: all-ones range");
+  puts(")");
+  if (d.failure == MmioFailure.ExecuteMmio) {
+    puts(": tsvisor does not run code from devices");
+  } else if (d.failure == MmioFailure.PageWalk) {
+    puts(" by the CPU's walk of the guest's page tables: they are in device memory");
+  } else if (d.failure == MmioFailure.NotFetched) {
+    puts(": the instruction at linear ");
+    putHex(d.linear);
+    puts(" is not in guest RAM");
+  } else if (d.failure == MmioFailure.OtherOperand) {
+    puts(" by MOVS, whose other operand ");
+    if (d.otherGpa == NO_TRANSLATION) puts("is not mapped by the guest's page tables");
+    else {
+      puts("at ");
+      putHex(d.otherGpa);
+      puts(" is outside guest RAM and claimed by no device");
+    }
+  } else {
+    puts(" by an instruction tsvisor does not emulate: bytes");
+    for (let i: u32 = 0; i < d.fetched; i++) {
+      puts(" ");
+      putByte(<u32>d.bytes[i]);
+    }
+    puts(" at linear ");
+    putHex(d.linear);
+  }
+}
+
 // Print the stop; return true if the guest ended the way a test counts as success.
 export function reportStop(vm: Vm, vcpu: Vcpu): bool {
   portBusCounts(vm);
@@ -74,7 +121,8 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     puts(" outside guest RAM (");
     putHex(vm.memory.size);
     puts(" bytes), claimed by no device");
-  } else if (r == StopReason.EntryFailed) puts("the CPU refused to enter the guest (see above)");
+  } else if (r == StopReason.MmioFailed) mmioFailure(vm, vcpu);
+  else if (r == StopReason.EntryFailed) puts("the CPU refused to enter the guest (see above)");
   else if (r == StopReason.OutOfTime) puts("the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
   else {
     puts("unhandled exit (backend reason ");

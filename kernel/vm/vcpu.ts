@@ -13,6 +13,7 @@ import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 import { hostTimer } from "../platform/host-timer";
 import { GuestFeatures } from "./guest-features";
+import { Insn } from "./mmio/insn";
 
 export * from "./frame";
 
@@ -40,6 +41,9 @@ export abstract class Vcpu {
   interrupts: InterruptController | null = null;
   // An event is queued for the next entry (injectEvent since the last one).
   eventQueued: bool = false;
+  // The instruction of the last access to device memory, decoded into this
+  // record (kernel/vm/mmio/): made once here, so the exit path allocates nothing.
+  mmio: Insn = new Insn();
 
   constructor(public vm: Vm, public id: u32) {
     assert(FRAME_BYTES <= 4096);
@@ -70,6 +74,7 @@ export abstract class Vcpu {
   abstract rsp(): u64;
   abstract setRsp(v: u64): void;
   abstract rflags(): u64;
+  abstract setRflags(v: u64): void;
   abstract cr0(): u64;
   abstract cr3(): u64;
   abstract cr4(): u64;
@@ -79,6 +84,9 @@ export abstract class Vcpu {
   abstract setCr4(v: u64): void;
   // The base of segment i (ES CS SS DS FS GS, SDM encoding order).
   abstract segmentBase(i: u32): u64;
+  // Its access rights in the VMX encoding (kernel/vm/initial-state.ts AR_*):
+  // D/B and L of CS give the code size.
+  abstract segmentAr(i: u32): u32;
   // Queue an event for delivery on the next entry (sets eventQueued).
   abstract injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void;
   // Software events re-delivered need the instruction's length (VMX).

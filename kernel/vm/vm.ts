@@ -19,6 +19,7 @@ export enum StopReason {
   EntryFailed,   // the CPU refused to enter the guest
   Unhandled,     // an exit tsvisor does not handle
   OutOfTime,     // the guest ran past its time budget (guest_timeout=)
+  MmioFailed,    // an access to device memory tsvisor could not emulate (the vCPU's mmio record says why)
 }
 
 export class Vm {

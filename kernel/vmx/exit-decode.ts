@@ -2,7 +2,7 @@
 // into the neutral exit kinds, with the fields each kind's handler needs.
 import { vmread } from "../hal/imports";
 import * as F from "./vmcs-fields";
-import { ExitInfo, ExitKind, IoExit, CrExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH } from "../vm/exit";
+import { ExitInfo, ExitKind, IoExit, CrExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
 import {
   VMX_EXIT_EXCEPTION_NMI, VMX_EXIT_EXTERNAL_INTERRUPT, VMX_EXIT_TRIPLE_FAULT, VMX_EXIT_INTERRUPT_WINDOW,
   VMX_EXIT_CPUID, VMX_EXIT_HLT, VMX_EXIT_INVD, VMX_EXIT_VMCALL, VMX_EXIT_VMCLEAR, VMX_EXIT_VMXON,
@@ -80,12 +80,15 @@ export function decodeVectoring(e: PendingEvent, info: u32, instructionLength: u
 }
 
 // EPT-violation qualification (SDM Vol. 3C §28.2.1, Table 28-7): bit 0 data
-// read, bit 1 data write, bit 2 instruction fetch.
+// read, bit 1 data write, bit 2 instruction fetch; bit 7 the guest-linear
+// address is valid, and then bit 8 clear means the access was to a
+// paging-structure entry (the guest's page walk), not to the translation.
 export function eptAccess(q: u64): u32 {
   let a: u32 = 0;
   if ((q & 1) != 0) a |= ACCESS_READ;
   if ((q & 2) != 0) a |= ACCESS_WRITE;
   if ((q & 4) != 0) a |= ACCESS_FETCH;
+  if ((q & (1 << 7)) != 0 && (q & (1 << 8)) == 0) a |= ACCESS_PAGE_WALK;
   return a;
 }
 

@@ -86,6 +86,7 @@ export class VmxVcpu extends Vcpu {
   rsp(): u64 { return vmread(F.GUEST_RSP); }
   setRsp(v: u64): void { vmwrite(F.GUEST_RSP, v); }
   rflags(): u64 { return vmread(F.GUEST_RFLAGS); }
+  setRflags(v: u64): void { vmwrite(F.GUEST_RFLAGS, v); }
   cr0(): u64 { return vmread(F.GUEST_CR0); }
   cr3(): u64 { return vmread(F.GUEST_CR3); }
   cr4(): u64 { return vmread(F.GUEST_CR4); }
@@ -101,6 +102,7 @@ export class VmxVcpu extends Vcpu {
     vmwrite(F.CR4_READ_SHADOW, v);
   }
   segmentBase(i: u32): u64 { return vmread(F.GUEST_ES_BASE + i * 2); }
+  segmentAr(i: u32): u32 { return <u32>vmread(F.GUEST_ES_AR_BYTES + i * 2); }
 
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     vmwrite(F.VM_ENTRY_INTR_INFO_FIELD, vector | (type << 8) | INTR_VALID | (deliverErrorCode ? INTR_DELIVER_ERROR_CODE : 0));

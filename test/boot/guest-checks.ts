@@ -51,6 +51,12 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: 64-bit operand size: ok",
     "check: guest RAM identity-mapped to 16 MiB: ok",
   ],
+  mmio: [
+    "check: MOV of each size, moffs, MOVZX and MOVSX reach the device: ok",
+    "check: OR, AND, CMP, TEST, ADD, SUB, XOR on device memory, with their flags: ok",
+    "check: XCHG, LOCK BTS, BT, BTR on device memory: ok",
+    "check: REP STOSB and REP MOVSD to and from device memory: ok",
+  ],
   "string-io": [
     "a line written by a single REP OUTSB",
     "check: REP OUTSB left CX = 0 and SI at the end: ok",

@@ -36,7 +36,7 @@ export interface SimExit {
   qualification?: bigint;
   instructionLength?: number;
   gpa?: bigint;
-  regs?: Partial<Record<"rax" | "rbx" | "rcx" | "rdx", bigint>>;
+  regs?: Partial<Record<GprName, bigint>>;
   fields?: Record<number, bigint>;     // other VMCS fields to set (e.g. guest CR0)
   entryStatus?: number;                // nonzero: the VMLAUNCH/VMRESUME itself fails
   tscAdvance?: bigint;                 // simulated time the guest ran before this exit
@@ -50,8 +50,14 @@ export const VMCS = extendTable(F, {
   PROC_BASED2: F.SECONDARY_VM_EXEC_CONTROL, EXIT_CONTROLS: F.VM_EXIT_CONTROLS, ENTRY_CONTROLS: F.VM_ENTRY_CONTROLS,
 });
 
-// Exit-frame slots (kernel/vm/frame.ts) of the registers scripted exits set.
-const GPR_SLOT = { rax: layout.FRAME.RAX, rcx: layout.FRAME.RCX, rdx: layout.FRAME.RDX, rbx: layout.FRAME.RBX };
+// Exit-frame slots (kernel/vm/frame.ts) of the registers scripted exits set
+// and entries record: all but RSP, which lives in the VMCS / VMCB.
+const FR = layout.FRAME;
+const GPR_SLOT = {
+  rax: FR.RAX, rcx: FR.RCX, rdx: FR.RDX, rbx: FR.RBX, rbp: FR.RBP, rsi: FR.RSI, rdi: FR.RDI,
+  r8: FR.R8, r9: FR.R9, r10: FR.R10, r11: FR.R11, r12: FR.R12, r13: FR.R13, r14: FR.R14, r15: FR.R15,
+};
+export type GprName = keyof typeof GPR_SLOT;
 
 // One scripted #VMEXIT for the simulated SVM: what VMRUN leaves in the VMCB.
 export interface SvmSimExit {
@@ -60,7 +66,7 @@ export interface SvmSimExit {
   info2?: bigint;
   nrip?: bigint;                // next RIP, where the CPU has NRIP save
   rax?: bigint;                 // the guest's RAX (kept in the VMCB)
-  regs?: Partial<Record<"rbx" | "rcx" | "rdx", bigint>>;
+  regs?: Partial<Record<Exclude<GprName, "rax">, bigint>>;
   save?: Record<number, bigint>; // other VMCB fields by offset (e.g. CR0 0x558)
 }
 

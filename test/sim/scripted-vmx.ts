@@ -21,8 +21,12 @@ export const outb = (port: number, value: number): SimExit =>
 export const inb = (port: number): SimExit =>
   ({ reason: R.IO, qualification: ioQual(port, 1, true), instructionLength: 1, regs: { rax: 0n } });
 
-export function runGuest(exits: SimExit[], cpu: CpuProfile = skylakeX, guestRam?: (ram: Uint8Array) => void, cmdline = "") {
-  const image = new Uint8Array([0xf4]); // the image is never executed here: exits are scripted
+// `code` is the guest image, loaded at 0x7c00: never executed (the exits are
+// scripted), but the bytes the core fetches at RIP where it decodes an
+// instruction itself (MMIO). `guestRam` fills guest RAM before the image is loaded.
+export function runGuest(exits: SimExit[], cpu: CpuProfile = skylakeX, guestRam?: (ram: Uint8Array) => void, cmdline = "",
+  code: number[] = [0xf4]) {
+  const image = new Uint8Array(code);
   let hal!: SimHal;
   const r = bootCore(cpu, {
     info: typicalPc(512, cmdline, { start: MODULE_PHYS, end: MODULE_PHYS + image.length, name: "scripted.bin" }),
