@@ -24,6 +24,9 @@ import { powerOff } from "./platform/power";
 import { VERSION, GIT_REVISION } from "./generated/build-info";
 // Compiled in for asc --use abort=kernel/panic/coreAbort (tools/builder/config.ts).
 import "./panic";
+// Test probes for the legacy PC devices, exported for the unit tests only
+// (kernel/probes-devices.ts). boot/ never calls them.
+export { probeDevicesScratch, probeDevices } from "./probes-devices";
 
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();

@@ -38,6 +38,7 @@ export interface SimExit {
   regs?: Partial<Record<"rax" | "rbx" | "rcx" | "rdx", bigint>>;
   fields?: Record<number, bigint>;     // other VMCS fields to set (e.g. guest CR0)
   entryStatus?: number;                // nonzero: the VMLAUNCH/VMRESUME itself fails
+  tscAdvance?: bigint;                 // simulated TSC ticks the guest runs before this exit
 }
 
 // VMCS field encodings, by their SDM names, as the core defines them
@@ -158,6 +159,7 @@ export class SimHal {
     this.entries.push({ vmcs: new Map(this.vmcs), regs: this.frameRegs(frame) });
     const e = this.exits.shift();
     if (!e) throw new Error("the core entered the guest again after the last scripted exit");
+    this.tsc += e.tscAdvance ?? 0n;
     if (e.entryStatus) {
       this.vmcs.set(VMCS.VM_INSTRUCTION_ERROR, BigInt(e.entryStatus === 2 ? 7 : 0));
       return e.entryStatus;
