@@ -49,6 +49,10 @@ function reportHostTimer(hasApic: bool, tscKhz: u32): void {
 // Test probes of the MMIO instruction decoder, for the unit tests only (kernel/probes-mmio.ts).
 export { mmioProbeBytes, mmioProbeDecode, mmioProbeField } from "./probes-mmio";
 
+// Test probes for the legacy PC devices, exported for the unit tests only
+// (kernel/probes-devices.ts). boot/ never calls them.
+export { probeDevicesScratch, probeDevices } from "./probes-devices";
+
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();
   endl();

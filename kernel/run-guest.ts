@@ -1,9 +1,10 @@
 // Build a VM around a boot module and run it to the end:
 //   guest RAM (host frames after the core's memory) → the VM object and its
-//   devices on the port bus → the backend's vCPU (VMX: VMXON, EPT, MSR
-//   bitmap, VMCS; SVM: EFER.SVME, NPT, MSR permission map, VMCB) → load the
-//   image → its initial state into the vCPU → the vCPU loop → report and
-//   statistics.
+//   devices on the port bus (UART, debug-exit port, and the legacy PC:
+//   8259 pair, 8254, port 0x61, RTC/CMOS) → the backend's vCPU (VMX:
+//   VMXON, EPT, MSR bitmap, VMCS; SVM: EFER.SVME, NPT, MSR permission
+//   map, VMCB) → load the image → its initial state into the vCPU → the
+//   vCPU loop → report and statistics.
 import { Mb2Info } from "./boot/multiboot2";
 import { isUsable } from "./boot/memory-map";
 import { optionDecimal, optionIs, findOption } from "./boot/cmdline";
@@ -23,6 +24,11 @@ import { loadFlatImage } from "./vm/guest-loader";
 import { reportStop } from "./vm/stop-report";
 import { Uart16550 } from "../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../drivers/debug-exit";
+import { I8259Pair } from "../drivers/i8259";
+import { I8254, PIT_BASE } from "../drivers/i8254";
+import { SystemControlPortB, PORT_B } from "../drivers/port-b";
+import { RtcCmos, RTC_BASE } from "../drivers/rtc-cmos";
+import { IrqLine } from "./vm/irq";
 import { MmioScratch, MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES } from "../drivers/mmio-scratch";
 import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./console/console";
 import { setBaselineExits, rdtsc } from "./hal/imports";
@@ -32,6 +38,37 @@ export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 const MIN_GUEST_RAM_MIB: i64 = 2;
 const MAX_GUEST_RAM_MIB: i64 = 1024;
 const COM1: u32 = 0x3f8;
+const PIC_MASTER: u32 = 0x20;
+const PIC_SLAVE: u32 = 0xa0;
+const ELCR: u32 = 0x4d0;
+const FOUR_GIB: u64 = <u64>4 << 30;
+// The guest's RTC starts at 2000-01-01 00:00:00 until the VM build reads
+// the host's RTC.
+export const GUEST_RTC_START: u64 = 946684800;
+
+// The legacy PC devices that guests probe (DESIGN.md: a missing PIT hangs
+// many guests, Linux calibrates against it and checks RTC register D).
+export class LegacyPc {
+  constructor(public pic: I8259Pair, public pit: I8254, public portB: SystemControlPortB, public rtc: RtcCmos) {}
+}
+
+// Make the legacy PC devices and put them on the VM's port bus. Their
+// interrupt lines go straight to the 8259 pair (ISA IRQ 0: PIT channel 0,
+// IRQ 8: RTC), which the vCPU loop asks as the interrupt controller.
+export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
+  const pic = new I8259Pair();
+  const pit = new I8254(vm.clock, new IrqLine(pic.sink, 0));
+  const portB = new SystemControlPortB(pit);
+  const rtc = new RtcCmos(vm.clock, new IrqLine(pic.sink, 8), rtcStart);
+  rtc.setMemorySize(ramBytes < FOUR_GIB ? ramBytes : FOUR_GIB, ramBytes > FOUR_GIB ? ramBytes - FOUR_GIB : 0);
+  vm.ports.register(PIC_MASTER, 2, pic.master);
+  vm.ports.register(PIC_SLAVE, 2, pic.slave);
+  vm.ports.register(ELCR, 2, pic.elcr);
+  vm.ports.register(PIT_BASE, 4, pit);
+  vm.ports.register(PORT_B, 1, portB);
+  vm.ports.register(RTC_BASE, 2, rtc);
+  return new LegacyPc(pic, pit, portB, rtc);
+}
 
 // guest_ram=MiB on the command line: the size in bytes, or 0 (reported) if invalid.
 function guestRamBytes(info: Mb2Info): u64 {
@@ -125,9 +162,13 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     putHex(MMIO_SCRATCH_BASE);
     endl();
   }
+  const pc = addLegacyPc(vm, ramBytes, GUEST_RTC_START);
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
   if (vcpu === null) return false;
   vm.vcpus.push(vcpu!);
+  // No local APIC model yet: the vCPU takes its interrupts from the 8259
+  // pair's INTR output, as a PC does in virtual-wire mode.
+  vcpu!.interrupts = pc.pic;
 
   const start = new InitialState();
   if (!loadFlatImage(vm.memory, info.moduleStart, info.moduleEnd, <CpuMode>mode, start)) return false;

@@ -171,12 +171,12 @@ export class SimHal {
     this.entries.push({ vmcs: new Map(this.vmcs), regs: this.frameRegs(frame) });
     const e = this.exits.shift();
     if (!e) throw new Error("the core entered the guest again after the last scripted exit");
+    this.tsc += e.tscAdvance ?? 0n;
     if (e.entryStatus) {
       this.vmcs.set(VMCS.VM_INSTRUCTION_ERROR, BigInt(e.entryStatus === 2 ? 7 : 0));
       return e.entryStatus;
     }
     this.vmcs.delete(VMCS.VM_ENTRY_INTR_INFO_FIELD); // injection is consumed by the entry
-    this.tsc += e.tscAdvance ?? 0n;
     this.vmcs.set(VMCS.VM_EXIT_REASON, BigInt(e.reason));
     this.vmcs.set(VMCS.EXIT_QUALIFICATION, e.qualification ?? 0n);
     this.vmcs.set(VMCS.VM_EXIT_INSTRUCTION_LEN, BigInt(e.instructionLength ?? 0));
