@@ -60,7 +60,13 @@ export function handleMsrWrite(vcpu: Vcpu, exit: ExitInfo): Action {
 // False if the value is one the CPU would refuse with #GP.
 function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
   const m = vcpu.msrs;
-  if (msr == IA32_TSC) vcpu.vm.clock.offset = value - rdtsc();
+  if (msr == IA32_TSC) {
+    // A write sets the TSC the guest reads (SDM Vol. 3B §18.17): one offset
+    // for the VM's clock and every vCPU's hardware offset.
+    const vm = vcpu.vm;
+    vm.clock.offset = value - rdtsc();
+    for (let i = 0; i < vm.vcpus.length; i++) vm.vcpus[i].setTscOffset(vm.clock.offset);
+  }
   // The APIC base's address and enable bits are not movable yet: keep them.
   else if (msr == IA32_APIC_BASE) return true;
   else if (msr == IA32_MISC_ENABLE) m.miscEnable = value;

@@ -116,6 +116,7 @@ export class SvmVcpu extends Vcpu {
   // EVENTINJ re-delivers software interrupts by their vector alone: the
   // saved RIP already points past the INTn (§15.20).
   setEventInstructionLength(length: u32): void {}
+  setTscOffset(offset: u64): void { store<u64>(this.vmcb + B.TSC_OFFSET, offset); }
 
   interruptible(): bool {
     return (this.rflags() & RFLAGS_IF) != 0 && (load<u64>(this.vmcb + B.INTERRUPT_SHADOW) & 1) == 0;

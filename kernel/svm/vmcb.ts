@@ -11,6 +11,7 @@ export const INTERCEPT_MISC1: usize = 0x00c; // u32
 export const INTERCEPT_MISC2: usize = 0x010; // u32
 export const IOPM_BASE_PA: usize = 0x040;
 export const MSRPM_BASE_PA: usize = 0x048;
+export const TSC_OFFSET: usize = 0x050; // added to the TSC the guest reads (§15.30.5)
 export const GUEST_ASID: usize = 0x058; // u32
 export const TLB_CONTROL: usize = 0x05c; // u8
 export const V_INTR: usize = 0x060; // u64: V_TPR 7:0, V_IRQ 8, V_INTR_PRIO 19:16, V_IGN_TPR 20, V_INTR_MASKING 24

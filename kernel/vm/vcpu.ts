@@ -87,6 +87,10 @@ export abstract class Vcpu {
   // Its access rights in the VMX encoding (kernel/vm/initial-state.ts AR_*):
   // D/B and L of CS give the code size.
   abstract segmentAr(i: u32): u32;
+  // The offset the CPU adds to the TSC the guest reads (VMX TSC offsetting,
+  // SDM Vol. 3C §26.6.5; SVM TSC_OFFSET, APM Vol. 2 §15.30.5): the VM
+  // clock's, so RDTSC, RDTSCP and RDMSR(IA32_TSC) agree.
+  abstract setTscOffset(offset: u64): void;
   // Queue an event for delivery on the next entry (sets eventQueued).
   abstract injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void;
   // Software events re-delivered need the instruction's length (VMX).

@@ -10,6 +10,7 @@ export const PIN_NMI_EXITING: u32 = 1 << 3;
 export const PIN_PREEMPTION_TIMER: u32 = 1 << 6; // counts down in the guest at TSC >> IA32_VMX_MISC[4:0], exits at 0
 // Primary processor-based controls (§25.6.2, Table 25-6).
 export const PROC_INTERRUPT_WINDOW_EXITING: u32 = 1 << 2; // exit once the guest can take an interrupt
+export const PROC_USE_TSC_OFFSETTING: u32 = 1 << 3; // RDTSC/RDTSCP/RDMSR(TSC) in the guest add TSC_OFFSET
 export const PROC_HLT_EXITING: u32 = 1 << 7; // the vCPU sleeps in the hypervisor
 export const PROC_UNCONDITIONAL_IO_EXITING: u32 = 1 << 24; // every IN/OUT goes to the port bus
 export const PROC_USE_MSR_BITMAPS: u32 = 1 << 28; // MSRs exit as kernel/vm/msr-policy.ts declares

@@ -13,6 +13,7 @@ export const HOST_GS_SELECTOR: u32 = 0x0c0a;
 export const HOST_TR_SELECTOR: u32 = 0x0c0c;
 // 64-bit fields (B.2)
 export const MSR_BITMAP: u32 = 0x2004;
+export const TSC_OFFSET: u32 = 0x2010;
 export const EPT_POINTER: u32 = 0x201a;
 export const GUEST_PHYSICAL_ADDRESS: u32 = 0x2400;
 export const VMCS_LINK_POINTER: u32 = 0x2800;

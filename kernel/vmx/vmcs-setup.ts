@@ -47,7 +47,8 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
     C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING | preemption,
     IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
   const proc = control("processor-based",
-    C.PROC_HLT_EXITING | C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS | C.PROC_ACTIVATE_SECONDARY,
+    C.PROC_HLT_EXITING | C.PROC_USE_TSC_OFFSETTING | C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS |
+    C.PROC_ACTIVATE_SECONDARY,
     IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, useTrue);
   w(F.CPU_BASED_VM_EXEC_CONTROL, proc);
   // RDTSCP (with RDPID) and INVPCID run natively once enabled: asked for
@@ -67,6 +68,7 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
   w(F.VM_ENTRY_CONTROLS, control("VM-entry", C.ENTRY_LOAD_IA32_EFER, IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, useTrue));
   w(F.EXCEPTION_BITMAP, 0);
   w(F.EPT_POINTER, eptp);
+  w(F.TSC_OFFSET, 0); // the VM's clock offset (kernel/vm/clock.ts), moved by a write to IA32_TSC
   w(F.MSR_BITMAP, msrBitmapPhys);
   w(F.VIRTUAL_PROCESSOR_ID, VPID_GUEST);
   w(F.VMCS_LINK_POINTER, 0xffffffffffffffff); // no shadow VMCS (§26.3.1.5)

@@ -110,6 +110,7 @@ export class VmxVcpu extends Vcpu {
     this.eventQueued = true;
   }
   setEventInstructionLength(length: u32): void { vmwrite(F.VM_ENTRY_INSTRUCTION_LEN, length); }
+  setTscOffset(offset: u64): void { vmwrite(F.TSC_OFFSET, offset); }
 
   // Blocking by STI (bit 0) or MOV SS (bit 1) in the interruptibility
   // state (SDM Vol. 3C §25.4.2, Table 25-3).

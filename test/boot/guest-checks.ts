@@ -16,6 +16,7 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: IA32_PAT write then read round-trips: ok",
     "check: IA32_APIC_BASE is 0xfee00900: ok",
     "check: RDMSR of unknown MSR 0xc0de raised #GP: ok",
+    "check: RDTSC follows a WRMSR to IA32_TSC: ok",
   ],
   vmcall: [
     "written by the CONSOLE_WRITE hypercall",

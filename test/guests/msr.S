@@ -1,7 +1,8 @@
 /* msr: virtualized MSRs and #GP for an unknown one.
  *   RDMSR IA32_PAT (0x277) gives the power-on PAT; WRMSR then RDMSR round-trips;
  *   RDMSR IA32_APIC_BASE (0x1b) gives 0xfee00900;
- *   RDMSR of 0xc0de raises #GP in the guest (delivered through the IVT). */
+ *   RDMSR of 0xc0de raises #GP in the guest (delivered through the IVT);
+ *   WRMSR IA32_TSC moves what RDTSC returns (the hardware TSC offset). */
 #include "guest.inc"
     .text
     .global _start
@@ -57,9 +58,26 @@ unknown:
     cmp byte ptr [gp_seen], 1
     jne gp_bad
     PRINT "check: RDMSR of unknown MSR 0xc0de raised #GP: ok"
-    jmp done
+    jmp tsc
 gp_bad:
     PRINT "check: RDMSR of unknown MSR did not raise #GP: WRONG"
+    mov byte ptr [failed], 1
+tsc:
+    /* WRMSR IA32_TSC sets the TSC the guest reads (SDM Vol. 3B §18.17):
+     * RDTSC right after a write of 0 is small (under 2^28 ticks). */
+    mov ecx, 0x10
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    rdtsc
+    test edx, edx
+    jnz tsc_bad
+    cmp eax, 0x10000000
+    jae tsc_bad
+    PRINT "check: RDTSC follows a WRMSR to IA32_TSC: ok"
+    jmp done
+tsc_bad:
+    PRINT "check: RDTSC did not follow the WRMSR to IA32_TSC: WRONG"
     mov byte ptr [failed], 1
 done:
     VERDICT

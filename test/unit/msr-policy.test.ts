@@ -77,6 +77,17 @@ describe("emulated MSRs", () => {
     expect(tsc > 0n && tsc < 100_000n).toBe(true); // a few simulated port reads and RDTSCs later
   });
 
+  it("WRMSR to IA32_TSC loads the hardware TSC offset too, so RDTSC in the guest agrees (VMCS TSC_OFFSET, VMCB 0x050)", () => {
+    const { hal } = runGuest([wrmsr(0x10, 0n), powerOff]);
+    const offset = hal.entries[1].vmcs.get(VMCS.TSC_OFFSET)!;
+    // value - host TSC at the write: minus (the simulated TSC so far), as a 64-bit two's complement.
+    expect(offset > 0xffff_ffff_0000_0000n).toBe(true);
+    const svm = runSvmGuest(qemuTcgSvm, [{ code: 0x7cn, info1: 1n, rax: 0n, regs: { rcx: 0x10n, rdx: 0n } }, svmPowerOff]);
+    const vmcb = new DataView(svm.hal.vmruns[1].vmcb.buffer);
+    expect(vmcb.getBigUint64(0x050, true) > 0xffff_ffff_0000_0000n).toBe(true);
+    expect(new DataView(svm.hal.vmruns[0].vmcb.buffer).getBigUint64(0x050, true)).toBe(0n);
+  });
+
   it("EFER: a reserved bit gets #GP; SCE and NXE are kept", () => {
     const { hal } = runGuest([wrmsr(0xc0000080, 1n << 20n), wrmsr(0xc0000080, 0x801n), rdmsr(0xc0000080), powerOff]);
     expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)! & 0xffn).toBe(13n);
