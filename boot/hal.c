@@ -108,6 +108,21 @@ void Z_halZ_physWrite(struct Z_hal_instance_t* h, u64 phys, u32 src, u32 len) {
     memcpy((void*)(uintptr_t)phys, tsvisor_core.w2c_memory.data + src, len);
 }
 
+/* REP STOSQ (SDM Vol. 2B STOS) for whole quadwords, bytes for the rest. */
+void Z_halZ_physClear(struct Z_hal_instance_t* h, u64 phys, u64 len) {
+    (void)h;
+    if (len > IDENTITY_MAP_END || phys > IDENTITY_MAP_END - len) {
+        panic_puts("\ntsvisor: PANIC: the core asked to zero physical memory outside the identity map at ");
+        panic_puthex(phys);
+        panic_puts("\ntsvisor: machine halted\n");
+        halt_forever();
+    }
+    u64 quads = len / 8;
+    void* d = (void*)(uintptr_t)phys;
+    __asm__ volatile("cld; rep stosq" : "+D"(d), "+c"(quads) : "a"(0ull) : "memory", "cc");
+    memset(d, 0, len & 7);
+}
+
 void Z_halZ_halt(struct Z_hal_instance_t* h) {
     (void)h; __asm__ volatile("hlt");
 }

@@ -36,7 +36,9 @@ import { setBaselineExits, rdtsc } from "./hal/imports";
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
 const MIN_GUEST_RAM_MIB: i64 = 2;
-const MAX_GUEST_RAM_MIB: i64 = 1024;
+// Up to the MMIO window: the hypervisor reaches host frames through its
+// identity map of the low 4 GiB (boot/entry32.S), where guest RAM must lie.
+const MAX_GUEST_RAM_MIB: i64 = 3072;
 const COM1: u32 = 0x3f8;
 const PIC_MASTER: u32 = 0x20;
 const PIC_SLAVE: u32 = 0xa0;
@@ -75,7 +77,7 @@ function guestRamBytes(info: Mb2Info): u64 {
   const v = optionDecimal(info.cmdline, info.cmdlineLen, "guest_ram");
   if (v == -1) return DEFAULT_GUEST_RAM_MIB << 20;
   if (v < MIN_GUEST_RAM_MIB || v > MAX_GUEST_RAM_MIB || (v & 1) != 0) {
-    line("bad guest_ram: give an even number of MiB from 2 to 1024");
+    line("bad guest_ram: give an even number of MiB from 2 to 3072");
     return 0;
   }
   return <u64>v << 20;
@@ -152,6 +154,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     return false;
   }
   const vm = new Vm(new GuestMemory(hostBase, ramBytes));
+  vm.memory.zero();
   vm.clock.tscKhz = tscKhz;
   vm.ports.register(COM1, 8, new Uart16550(vm.console));
   vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));

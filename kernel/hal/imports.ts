@@ -35,6 +35,8 @@
 // ---- physical memory outside linear memory (identity-mapped low 4 GiB) ----
 @external("hal", "physRead") export declare function physRead(dst: usize, phys: u64, len: u32): void;
 @external("hal", "physWrite") export declare function physWrite(phys: u64, src: usize, len: u32): void;
+// Zero `len` bytes of physical memory (guest RAM before the guest runs).
+@external("hal", "physClear") export declare function physClear(phys: u64, len: u64): void;
 
 // ---- stop the processor until the next interrupt (HLT); with IF=0, for good ----
 @external("hal", "halt") export declare function halt(): void;

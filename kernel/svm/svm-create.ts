@@ -25,7 +25,7 @@ export function createSvmVcpu(svm: SvmCaps, vm: Vm, id: u32): SvmVcpu | null {
   wrmsr(IA32_EFER, rdmsr(IA32_EFER) | EFER_SVME);
   wrmsr(VM_HSAVE_PA, physOf(allocPage()));
   line("SVM: on (EFER.SVME set, host save area in VM_HSAVE_PA)");
-  const npt = buildNpt(vm.memory.hostBase, vm.memory.size);
+  const npt = buildNpt(vm.memory);
   // No intercept is set for RDTSCP, RDPID or INVPCID (svm-vcpu.ts), and
   // XSAVE needs none: each runs natively where the host has it.
   const f = new GuestFeatures();

@@ -179,9 +179,9 @@ export class SvmVcpu extends Vcpu {
     while (got < max) {
       const at = linear + got;
       const gpa = linearToGuestPhysical(this, mem, at);
-      if (gpa == NO_TRANSLATION || gpa >= mem.size) break;
+      if (gpa == NO_TRANSLATION || mem.bytesFrom(gpa) == 0) break;
       let chunk = min<u64>(<u64>(max - got), PAGE - (at & (PAGE - 1)));
-      if (chunk > mem.size - gpa) chunk = mem.size - gpa;
+      if (chunk > mem.bytesFrom(gpa)) chunk = mem.bytesFrom(gpa);
       if (!mem.read(gpa, bytes + got, <u32>chunk)) break;
       got += <u32>chunk;
     }

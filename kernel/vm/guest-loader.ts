@@ -46,7 +46,7 @@ export function loadFlatImage(mem: GuestMemory, start: u64, end: u64, mode: CpuM
     protectedFlatState(state, FLAT_LOAD_ADDRESS);
     state.rsp = FLAT_LOAD_ADDRESS;
   } else {
-    const cr3 = buildIdentityPaging(mem, IDENTITY_TABLES, mem.size);
+    const cr3 = buildIdentityPaging(mem, IDENTITY_TABLES, mem.top);
     if (cr3 == 0) return false;
     longModeState(state, FLAT_LOAD_ADDRESS, cr3);
     state.rsp = FLAT_LOAD_ADDRESS;

@@ -91,9 +91,9 @@ export function readGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, dst: 
     let at = linear + got;
     if (wrap32) at &= 0xffffffff;
     const gpa = linearToGuestPhysical(vcpu, mem, at);
-    if (gpa == NO_TRANSLATION || gpa >= mem.size) break;
+    if (gpa == NO_TRANSLATION || mem.bytesFrom(gpa) == 0) break;
     let chunk = min<u64>(<u64>(max - got), 4096 - (at & 4095));
-    if (chunk > mem.size - gpa) chunk = mem.size - gpa;
+    if (chunk > mem.bytesFrom(gpa)) chunk = mem.bytesFrom(gpa);
     if (!mem.read(gpa, dst + got, <u32>chunk)) break;
     got += <u32>chunk;
   }

@@ -33,7 +33,7 @@ export function createVmxVcpu(vmx: VmxCaps, vm: Vm, id: u32): VmxVcpu | null {
   }
   if (!enableVmx(vmx)) return null;
   const mem = vm.memory;
-  const eptp = eptPointer(buildEpt(mem.hostBase, mem.size));
+  const eptp = eptPointer(buildEpt(mem));
   if (vmx.invept && invept(vmx.inveptSingle ? INVEPT_SINGLE : INVEPT_ALL, eptp) != 0) line("VMX: INVEPT failed");
   const vcpu = new VmxVcpu(vm, id, vmx.revision);
   if (!vcpu.activate()) return null;

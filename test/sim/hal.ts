@@ -95,6 +95,11 @@ export class SimHal {
   linearBase = 0x200000n;
   svmExits: SvmSimExit[] = [];
   vmruns: { vmcb: Uint8Array; regs: Record<keyof typeof GPR_SLOT, bigint> }[] = [];
+  // Physical ranges the core zeroed (physClear), in order.
+  readonly zeroed: { phys: bigint; len: bigint }[] = [];
+  // Called once, just before the first VM entry or VMRUN (tests put guest
+  // code and data in guest RAM there, after the core zeroed and loaded it).
+  beforeFirstEntry: (() => void) | null = null;
   // The simulated VMX: the current VMCS as a map of fields, and the exits to deliver.
   vmcs = new Map<number, bigint>();
   exits: SimExit[] = [];
@@ -167,7 +172,14 @@ export class SimHal {
   }
 
   // VM entry: record the state the core prepared, then deliver the next scripted exit.
+  private firstEntry(): void {
+    const f = this.beforeFirstEntry;
+    this.beforeFirstEntry = null;
+    f?.();
+  }
+
   private vmEnter(frame: number): number {
+    this.firstEntry();
     this.entries.push({ vmcs: new Map(this.vmcs), regs: this.frameRegs(frame) });
     const e = this.exits.shift();
     if (!e) throw new Error("the core entered the guest again after the last scripted exit");
@@ -189,6 +201,7 @@ export class SimHal {
 
   // VMRUN: record the VMCB the core prepared, then write the next scripted #VMEXIT into it.
   private svmRun(frame: number, vmcb: number): void {
+    this.firstEntry();
     const mem = this.linear();
     this.vmruns.push({ vmcb: mem.slice(vmcb, vmcb + 4096), regs: this.frameRegs(frame) });
     const e = this.svmExits.shift();
@@ -249,6 +262,11 @@ export class SimHal {
         physWrite: (phys: bigint, src: number, len: number) => {
           const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), len);
           bytes.set(this.linear().subarray(src, src + len), off);
+        },
+        physClear: (phys: bigint, len: bigint) => {
+          const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), Number(len));
+          bytes.fill(0, off, off + Number(len));
+          this.zeroed.push({ phys: BigInt.asUintN(64, phys), len });
         },
         halt: () => {
           throw new HaltSignal();

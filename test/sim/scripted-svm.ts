@@ -30,7 +30,7 @@ export function runSvmGuest(cpu: CpuProfile, exits: SvmSimExit[], code: number[]
       hal = h;
       h.mapPhysical(BigInt(MODULE_PHYS), new Uint8Array(code));
       const ram = new Uint8Array(16 << 20);
-      guestRam?.(ram);
+      if (guestRam) h.beforeFirstEntry = () => guestRam(ram);
       h.mapPhysical(GUEST_RAM_HOST, ram);
       h.svmExits = [...exits];
     },

@@ -23,7 +23,9 @@ export const inb = (port: number): SimExit =>
 
 // `code` is the guest image, loaded at 0x7c00: never executed (the exits are
 // scripted), but the bytes the core fetches at RIP where it decodes an
-// instruction itself (MMIO). `guestRam` fills guest RAM before the image is loaded.
+// instruction itself (MMIO). `guestRam` fills guest RAM as the guest would
+// have it at its first entry (after the hypervisor zeroed it and loaded the
+// image: it may overwrite the image).
 export function runGuest(exits: SimExit[], cpu: CpuProfile = skylakeX, guestRam?: (ram: Uint8Array) => void, cmdline = "",
   code: number[] = [0xf4]) {
   const image = new Uint8Array(code);
@@ -34,7 +36,7 @@ export function runGuest(exits: SimExit[], cpu: CpuProfile = skylakeX, guestRam?
       hal = h;
       h.mapPhysical(BigInt(MODULE_PHYS), image);
       const ram = new Uint8Array(64 << 20);
-      guestRam?.(ram);
+      if (guestRam) h.beforeFirstEntry = () => guestRam(ram);
       h.mapPhysical(GUEST_RAM_HOST, ram);
       h.exits = [...exits];
     },

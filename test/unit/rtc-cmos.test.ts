@@ -125,13 +125,13 @@ describe("memory-size bytes (IBM PC/AT CMOS map)", () => {
   });
 
   it("1 GiB: extended capped at 0xffff KiB, 1008 MiB above 16 MiB in 64 KiB units (0x3f00)", () => {
-    // A machine with 2 GiB, so that 1 GiB of guest RAM fits; only its first 64 MiB is backed here.
+    // A machine with 2 GiB, so that 1 GiB of guest RAM fits (all of it backed: the core zeroes it).
     const exits = [...SIZES.flatMap(rd), powerOff];
     const r = bootCore(skylakeX, {
       info: typicalPc(2048, "guest_ram=1024", { start: MODULE_PHYS, end: MODULE_PHYS + 1, name: "scripted.bin" }),
       setup: (h) => {
         h.mapPhysical(BigInt(MODULE_PHYS), new Uint8Array([0xf4]));
-        h.mapPhysical(GUEST_RAM_HOST, new Uint8Array(64 << 20));
+        h.mapPhysical(GUEST_RAM_HOST, new Uint8Array(1024 << 20));
         h.exits = [...exits];
       },
     });

@@ -4,10 +4,11 @@
 // sized by guest_ram=. Read from the simulated VMCS at the first entry.
 // The controls on the captured Bochs models: vmx-controls.test.ts.
 import { describe, expect, it } from "vitest";
-import { LINEAR_BASE } from "../sim/core.js";
+import { LINEAR_BASE, bootCore } from "../sim/core.js";
 import { skylakeX } from "../sim/cpu-profiles.js";
-import { VMCS } from "../sim/hal.js";
-import { runGuest, powerOff, GUEST_RAM_HOST } from "../sim/scripted-vmx.js";
+import { typicalPc } from "../sim/multiboot2.js";
+import { VMCS, SimHal } from "../sim/hal.js";
+import { runGuest, powerOff, GUEST_RAM_HOST, MODULE_PHYS } from "../sim/scripted-vmx.js";
 
 describe("VMCS set-up", () => {
   it("writes the known-good controls for Skylake-X (worked out in vmx-controls.test.ts)", () => {
@@ -19,7 +20,7 @@ describe("VMCS set-up", () => {
     expect(at.get(VMCS.ENTRY_CONTROLS)).toBe(0x91fbn);
   });
 
-  it("builds EPT entry by entry: 16 MiB of guest RAM as eight 2 MiB write-back pages, nothing else", () => {
+  it("builds EPT entry by entry: 16 MiB of PC-layout RAM — 4 KiB pages around the legacy hole, then 2 MiB pages, nothing else", () => {
     const r = runGuest([powerOff]);
     const eptp = r.hal.entries[0].vmcs.get(VMCS.EPT_POINTER)!;
     expect(eptp & 0xfffn).toBe(0x1en); // WB (6), 4-level walk (3 << 3)
@@ -32,7 +33,15 @@ describe("VMCS set-up", () => {
     const pd = entry(pdpt, 0) & ~0xfffn;
     expect(entry(pdpt, 0) & 0xfffn).toBe(7n);
     expect(entry(pdpt, 1)).toBe(0n);
-    for (let i = 0; i < 8; i++) {
+    // The first 2 MiB: a page table of 4 KiB pages (WB, RWX; no bit 7) for
+    // 0-0x9FFFF and 0x100000-0x1FFFFF; the legacy hole 0xA0000-0xFFFFF unmapped.
+    expect(entry(pd, 0) & 0xfffn).toBe(7n);
+    const pt = entry(pd, 0) & ~0xfffn;
+    for (let i = 0; i < 512; i++) {
+      const inHole = i >= 0xa0 && i < 0x100;
+      expect(entry(pt, i)).toBe(inHole ? 0n : (GUEST_RAM_HOST + BigInt(i) * 0x1000n) | 0x30n | 7n);
+    }
+    for (let i = 1; i < 8; i++) {
       // host 0x2200000 + i * 2 MiB | large page (bit 7) | WB (6 << 3) | RWX
       expect(entry(pd, i)).toBe((GUEST_RAM_HOST + BigInt(i) * 0x200000n) | 0x80n | 0x30n | 7n);
     }
@@ -62,9 +71,9 @@ describe("guest_ram=", () => {
     expect(entry(pd, 32)).toBe(0n);
   });
 
-  it.each(["3", "0", "2048", "abc", "", "99999999999"])("refuses guest_ram=%s before touching VMX", (v) => {
+  it.each(["3", "0", "4096", "abc", "", "99999999999"])("refuses guest_ram=%s before touching VMX", (v) => {
     const r = runGuest([], skylakeX, undefined, `guest_ram=${v}`);
-    expect(r.lines).toContain("bad guest_ram: give an even number of MiB from 2 to 1024");
+    expect(r.lines).toContain("bad guest_ram: give an even number of MiB from 2 to 3072");
     expect(r.hal.entries).toEqual([]);
     expect(r.poweredOff).toBe("failure");
   });
@@ -73,5 +82,35 @@ describe("guest_ram=", () => {
     const r = runGuest([], skylakeX, undefined, "guest_ram=1024");
     expect(r.lines).toContain("guest RAM: 1024 MiB at 0x2200000 is not usable RAM; the machine needs more memory");
     expect(r.poweredOff).toBe("failure");
+  });
+});
+
+describe("guest RAM before the guest runs", () => {
+  it("is zeroed, range by range around the legacy hole: nothing the machine left there is readable", () => {
+    let hal!: SimHal;
+    const ram = new Uint8Array(16 << 20).fill(0xaa); // what firmware and GRUB left in those frames
+    bootCore(skylakeX, {
+      info: typicalPc(512, "", { start: MODULE_PHYS, end: MODULE_PHYS + 1, name: "scripted.bin" }),
+      setup: (h) => {
+        hal = h;
+        h.mapPhysical(BigInt(MODULE_PHYS), new Uint8Array([0xf4]));
+        h.mapPhysical(GUEST_RAM_HOST, ram);
+        h.exits = [powerOff];
+        h.beforeFirstEntry = () => {
+          // At the first entry: all zero but the one-byte image at 0x7c00;
+          // the hole's host frames, never the guest's, are left as they were.
+          expect(ram[0x7c00]).toBe(0xf4);
+          ram[0x7c00] = 0;
+          expect(ram.subarray(0, 0xa0000).every((b) => b === 0)).toBe(true);
+          expect(ram.subarray(0xa0000, 0x100000).every((b) => b === 0xaa)).toBe(true);
+          expect(ram.subarray(0x100000).every((b) => b === 0)).toBe(true);
+        };
+      },
+    });
+    expect(hal.zeroed).toEqual([
+      { phys: GUEST_RAM_HOST, len: 0xa0000n },
+      { phys: GUEST_RAM_HOST + 0x100000n, len: (16n << 20n) - 0x100000n },
+    ]);
+    expect(hal.entries.length).toBe(1);
   });
 });
