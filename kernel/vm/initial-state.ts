@@ -118,15 +118,14 @@ export function realModeState(s: InitialState, entry: u64, stack: u64): void {
   s.rsp = stack;
 }
 
-// Flat 32-bit protected mode, paging off: CS a 4 GiB execute/read code
-// segment, the others 4 GiB read/write data (the multiboot "machine state",
-// Multiboot 0.6.96 §3.2; Linux boot protocol §"32-bit boot protocol").
-// Selectors 0x10 and 0x18 as those conventions use them; no GDT is given:
-// the guest must load its own before reloading a segment register.
-export function protectedFlatState(s: InitialState, entry: u64): void {
-  s.mode = CpuMode.Protected32;
+// The flat protected-mode starts share all but the code segment and the
+// paging registers: 4 GiB segments with the boot protocols' selectors
+// (CS 0x10, the others 0x18), no GDT or IDT given — the guest must load its
+// own before reloading a segment register — and interrupts off.
+function flatState(s: InitialState, mode: CpuMode, codeAr: u32, entry: u64): void {
+  s.mode = mode;
   for (let i: u32 = 0; i < 6; i++) {
-    if (i == 1) s.cs.set(0x10, 0, 0xffffffff, AR_CODE_32);
+    if (i == 1) s.cs.set(0x10, 0, 0xffffffff, codeAr);
     else s.segment(i).set(0x18, 0, 0xffffffff, AR_DATA_32);
   }
   resetSystemSegments(s);
@@ -134,37 +133,32 @@ export function protectedFlatState(s: InitialState, entry: u64): void {
   s.gdtrLimit = 0;
   s.idtrBase = 0;
   s.idtrLimit = 0;
-  s.cr0 = CR0_PE | CR0_ET | CR0_NE;
-  s.cr3 = 0;
-  s.cr4 = 0;
-  s.efer = 0;
   s.rflags = RFLAGS_FIXED_1;
   s.rip = entry;
   s.rsp = 0;
 }
 
+// Flat 32-bit protected mode, paging off: CS a 4 GiB execute/read code
+// segment, the others 4 GiB read/write data (the multiboot "machine state",
+// Multiboot 0.6.96 §3.2; Linux boot protocol §"32-bit boot protocol").
+export function protectedFlatState(s: InitialState, entry: u64): void {
+  flatState(s, CpuMode.Protected32, AR_CODE_32, entry);
+  s.cr0 = CR0_PE | CR0_ET | CR0_NE;
+  s.cr3 = 0;
+  s.cr4 = 0;
+  s.efer = 0;
+}
+
 // 64-bit long mode: paging on over the 4-level tables at `cr3` (CR4.PAE,
 // EFER.LME and LMA, CR0.PG; SDM Vol. 3A §10.8.5), CS a 64-bit code segment
 // and flat data segments (Linux boot protocol §"64-bit boot protocol":
-// __BOOT_CS 0x10, __BOOT_DS 0x18), interrupts off.
+// __BOOT_CS 0x10, __BOOT_DS 0x18).
 export function longModeState(s: InitialState, entry: u64, cr3: u64): void {
-  s.mode = CpuMode.Long64;
-  for (let i: u32 = 0; i < 6; i++) {
-    if (i == 1) s.cs.set(0x10, 0, 0xffffffff, AR_CODE_64);
-    else s.segment(i).set(0x18, 0, 0xffffffff, AR_DATA_32);
-  }
-  resetSystemSegments(s);
-  s.gdtrBase = 0;
-  s.gdtrLimit = 0;
-  s.idtrBase = 0;
-  s.idtrLimit = 0;
+  flatState(s, CpuMode.Long64, AR_CODE_64, entry);
   s.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
   s.cr3 = cr3;
   s.cr4 = CR4_PAE;
   s.efer = EFER_LME | EFER_LMA; // NXE is the guest's to set: a CPU without NX refuses it
-  s.rflags = RFLAGS_FIXED_1;
-  s.rip = entry;
-  s.rsp = 0;
 }
 
 // The packed SVM segment attribute (APM Vol. 2 §15.5.1: descriptor bits

@@ -14,7 +14,7 @@ _start:
     cmp rsp, 0x7c00
     jne bad_rsp
     lea rsi, [rip + msg_rsp]
-    call puts64
+    call guest_puts64
     mov rax, cr0
     bt rax, 31                  /* PG */
     jnc bad_paging
@@ -25,14 +25,14 @@ _start:
     cmp rax, 0x1000
     jne bad_paging
     lea rsi, [rip + msg_paging]
-    call puts64
+    call guest_puts64
     mov ecx, 0xc0000080         /* IA32_EFER */
     rdmsr
     and eax, (1 << 8) | (1 << 10)
     cmp eax, (1 << 8) | (1 << 10) /* LME and LMA */
     jne bad_efer
     lea rsi, [rip + msg_efer]
-    call puts64
+    call guest_puts64
     mov rbx, rsp                /* a 64-bit push moves RSP by 8 */
     push rax
     sub rbx, rsp
@@ -40,7 +40,7 @@ _start:
     cmp rbx, 8
     jne bad_size
     lea rsi, [rip + msg_size]
-    call puts64
+    call guest_puts64
     /* Identity mapping: the last quadword of 16 MiB of guest RAM. */
     mov rdi, 0xfffff8
     mov rax, 0x0123456789abcdef
@@ -48,9 +48,9 @@ _start:
     cmp [rdi], rax
     jne bad_map
     lea rsi, [rip + msg_map]
-    call puts64
+    call guest_puts64
     lea rsi, [rip + msg_pass]
-    call puts64
+    call guest_puts64
     mov al, 0
     out EXIT_PORT, al
 bad_rsp:    lea rsi, [rip + msg_bad_rsp]
@@ -63,27 +63,12 @@ bad_size:   lea rsi, [rip + msg_bad_size]
             jmp fail64
 bad_map:    lea rsi, [rip + msg_bad_map]
 fail64:
-    call puts64
+    call guest_puts64
     lea rsi, [rip + msg_fail]
-    call puts64
+    call guest_puts64
     mov al, 1
     out EXIT_PORT, al
 
-/* Print the NUL-terminated string at RSI, polling LSR.THRE before each byte. */
-puts64:
-    lodsb
-    test al, al
-    jz 2f
-    mov ah, al
-    mov dx, COM1_LSR
-1:  in al, dx
-    test al, 0x20
-    jz 1b
-    mov al, ah
-    mov dx, COM1
-    out dx, al
-    jmp puts64
-2:  ret
     .code16
 
     .section .rodata

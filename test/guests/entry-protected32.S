@@ -12,20 +12,20 @@ _start:
     cmp esp, 0x7c00
     jne bad_esp
     lea esi, msg_esp
-    call puts32
+    call guest_puts32
     mov eax, cr0
     test eax, 1                 /* PE */
     jz bad_cr0
     test eax, 0x80000000        /* PG */
     jnz bad_cr0
     lea esi, msg_cr0
-    call puts32
+    call guest_puts32
     mov ecx, 0xc0000080         /* IA32_EFER */
     rdmsr
     test eax, 1 << 10           /* LMA */
     jnz bad_efer
     lea esi, msg_efer
-    call puts32
+    call guest_puts32
     mov ebx, esp                /* a 32-bit push moves ESP by 4 */
     push eax
     sub ebx, esp
@@ -33,14 +33,14 @@ _start:
     cmp ebx, 4
     jne bad_size
     lea esi, msg_size
-    call puts32
+    call guest_puts32
     mov dword ptr [0x200000], 0x5a5aa5a5 /* 2 MiB: beyond any real-mode segment */
     cmp dword ptr [0x200000], 0x5a5aa5a5
     jne bad_flat
     lea esi, msg_flat
-    call puts32
+    call guest_puts32
     lea esi, msg_pass
-    call puts32
+    call guest_puts32
     mov al, 0
     out EXIT_PORT, al
 bad_esp:  lea esi, msg_bad_esp
@@ -53,27 +53,12 @@ bad_size: lea esi, msg_bad_size
           jmp fail32
 bad_flat: lea esi, msg_bad_flat
 fail32:
-    call puts32
+    call guest_puts32
     lea esi, msg_fail
-    call puts32
+    call guest_puts32
     mov al, 1
     out EXIT_PORT, al
 
-/* Print the NUL-terminated string at ESI, polling LSR.THRE before each byte. */
-puts32:
-    lodsb
-    test al, al
-    jz 2f
-    mov ah, al
-    mov dx, COM1_LSR
-1:  in al, dx
-    test al, 0x20
-    jz 1b
-    mov al, ah
-    mov dx, COM1
-    out dx, al
-    jmp puts32
-2:  ret
     .code16
 
     .section .rodata

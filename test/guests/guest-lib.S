@@ -22,6 +22,32 @@ guest_puts:
     pop ax
     ret
 
+/* Print the NUL-terminated string at ESI (32-bit code) or RSI (64-bit
+ * code), polling LSR.THRE before each byte: the same loop for the guests
+ * that leave real mode. */
+    .macro PUTS_PROTECTED name
+    .global \name
+\name:
+    lodsb
+    test al, al
+    jz 2f
+    mov ah, al
+    mov dx, COM1_LSR
+1:  in al, dx
+    test al, 0x20
+    jz 1b
+    mov al, ah
+    mov dx, COM1
+    out dx, al
+    jmp \name
+2:  ret
+    .endm
+    .code32
+    PUTS_PROTECTED guest_puts32
+    .code64
+    PUTS_PROTECTED guest_puts64
+    .code16
+
     .data
     .global failed
 failed: .byte 0

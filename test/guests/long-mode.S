@@ -49,19 +49,19 @@ lm64:
     mov es, ax
     mov ss, ax
     lea rsi, [rip + msg_long]
-    call puts64
+    call guest_puts64
     mov ecx, 0xc0000080
     rdmsr
     test eax, 1 << 10                       /* LMA */
     jz lma_bad
     lea rsi, [rip + msg_lma]
-    call puts64
+    call guest_puts64
     mov eax, 0x40000000
     cpuid
     cmp ebx, 0x69767374
     jne cpuid_bad
     lea rsi, [rip + msg_cpuid]
-    call puts64
+    call guest_puts64
     /* The MSRs a 64-bit kernel sets up first (SYSCALL, SWAPGS, FS/GS base)
      * are passed through (kernel/vm/msr-policy.ts): each written value reads
      * back, with no #GP. The table is {msr, value} pairs, 0-terminated. */
@@ -84,42 +84,28 @@ msr_next:
     jmp msr_next
 msr_done:
     lea rsi, [rip + msg_msrs]
-    call puts64
+    call guest_puts64
     lea rsi, [rip + msg_pass]
-    call puts64
+    call guest_puts64
     mov al, 0
     out EXIT_PORT, al
 lma_bad:
     lea rsi, [rip + msg_lma_bad]
-    call puts64
+    call guest_puts64
     jmp fail64
 cpuid_bad:
     lea rsi, [rip + msg_cpuid_bad]
-    call puts64
+    call guest_puts64
     jmp fail64
 msr_bad:
     lea rsi, [rip + msg_msr_bad]
-    call puts64
+    call guest_puts64
 fail64:
     lea rsi, [rip + msg_fail]
-    call puts64
+    call guest_puts64
     mov al, 1
     out EXIT_PORT, al
 
-puts64:
-    lodsb
-    test al, al
-    jz 2f
-    mov ah, al
-    mov dx, COM1_LSR
-1:  in al, dx
-    test al, 0x20
-    jz 1b
-    mov al, ah
-    mov dx, COM1
-    out dx, al
-    jmp puts64
-2:  ret
     .code16
 
     .section .rodata

@@ -34,7 +34,7 @@ _start:
     cmp edx, 0xffffbeef
     jne bad_mov
     lea esi, msg_mov
-    call puts32
+    call guest_puts32
 
     /* Read-modify-write, with the flags the guest branches on. */
     or dword ptr [edi + 0x100], 0x80000000      /* 0x92345678: SF */
@@ -56,7 +56,7 @@ _start:
     cmp eax, 0xffffffff
     jne bad_alu
     lea esi, msg_alu
-    call puts32
+    call guest_puts32
 
     /* XCHG and the bit tests. */
     mov eax, 0xa5a5a5a5
@@ -73,7 +73,7 @@ _start:
     cmp dword ptr [edi + 0x110], 0xa5a5a5a6
     jne bad_bt
     lea esi, msg_bt
-    call puts32
+    call guest_puts32
 
     /* String instructions: one element per exit. */
     cld
@@ -104,10 +104,10 @@ _start:
     cmp eax, dword ptr [pattern + 4]
     jne bad_str
     lea esi, msg_str
-    call puts32
+    call guest_puts32
 
     lea esi, msg_pass
-    call puts32
+    call guest_puts32
     mov al, 0
     out EXIT_PORT, al
 bad_mov: lea esi, msg_bad_mov
@@ -118,27 +118,12 @@ bad_bt:  lea esi, msg_bad_bt
          jmp fail32
 bad_str: lea esi, msg_bad_str
 fail32:
-    call puts32
+    call guest_puts32
     lea esi, msg_fail
-    call puts32
+    call guest_puts32
     mov al, 1
     out EXIT_PORT, al
 
-/* Print the NUL-terminated string at ESI, polling LSR.THRE before each byte. */
-puts32:
-    lodsb
-    test al, al
-    jz 2f
-    mov ah, al
-    mov dx, COM1_LSR
-1:  in al, dx
-    test al, 0x20
-    jz 1b
-    mov al, ah
-    mov dx, COM1
-    out dx, al
-    jmp puts32
-2:  ret
     .code16
 
     .data
