@@ -24,7 +24,7 @@ describe("SVM test guests on QEMU TCG (qemu64,+svm,+npt)", () => {
   it("uart-echo: a line typed into COM1 reaches the guest's UART and comes back, by IRQ 4 interrupts at vector 0x24", async () => {
     const r = await bootOn("qemu", { guest: "test:uart-echo", type: UART_ECHO_TYPING });
     expect(r.guestLines).toEqual(UART_ECHO_LINES);
-    expect(r.lines).toContain("console input: 14 bytes to the guest's UART, 0 lost to overruns");
+    expect(r.lines).toContain("console input: 14 bytes typed to the guest's UART (overruns: 0)");
     const row = injectedRow(r.lines, 0x24);
     expect(row?.source).toBe("IRQ 4");
     expect(row!.count).toBeGreaterThanOrEqual(1);

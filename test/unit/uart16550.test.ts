@@ -158,7 +158,7 @@ describe("input typed on the host's COM1 reaches the guest's UART", () => {
     const ticks = Number(asleep![1]);
     expect(ticks).toBeGreaterThanOrEqual(50_000_000);
     expect(ticks).toBeLessThanOrEqual(50_000_000 + 20_000_000 + 100_000); // one slice after the typing
-    expect(r.lines).toContain("console input: 2 bytes to the guest's UART, 0 lost to overruns");
+    expect(r.lines).toContain("console input: 2 bytes typed to the guest's UART (overruns: 0)");
     expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
   });
 
@@ -167,12 +167,12 @@ describe("input typed on the host's COM1 reaches the guest's UART", () => {
     const exits = [{ ...outb(FCR, 0x01), type: { text } }, inb(LSR), inb(IIR), ...reads(RBR, 20), inb(LSR)];
     const r = runGuest([...exits, powerOff]);
     expect(ins(r, exits)).toEqual([0x61, 0xc1, ...code(text), 0x60]);
-    expect(r.lines).toContain("console input: 20 bytes to the guest's UART, 0 lost to overruns");
+    expect(r.lines).toContain("console input: 20 bytes typed to the guest's UART (overruns: 0)");
   });
 
   it("a UART that does not interrupt on received data cannot wake a HLT: with nothing else armed the VM stops", () => {
     const r = runGuest([outb(MCR, 0x08), sti({ reason: R.HLT, instructionLength: 1, type: { text: "ignored" } })]);
     expect(r.lines).toContain("VM stopped: the guest halted with interrupts enabled, and no interrupt source is armed to wake it at rip 0x7c02");
-    expect(r.lines).toContain("console input: 1 byte to the guest's UART, 0 lost to overruns"); // the holding register's one
+    expect(r.lines).toContain("console input: 1 byte typed to the guest's UART (overruns: 0)"); // the holding register's one
   });
 });

@@ -52,6 +52,7 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     let com1: net.Socket | null = null;
     let typedAhead: (Buffer | string)[] = [];
     const capture = link.kind === "socket" && link.capture ? fs.createWriteStream(link.capture) : null;
+    capture?.on("error", () => {}); // a copy only: its directory may be gone first
 
     // Everything the launch started: its process group, its process tree
     // (collected while the parent still lives) and, for a launch with its own
