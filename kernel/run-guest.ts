@@ -1,7 +1,7 @@
 // Build a VM around a boot module and run it to the end:
 //   guest RAM (host frames after the core's memory) → the VM object and its
-//   devices on the port bus (UART, debug-exit port, and the legacy PC:
-//   8259 pair, 8254, port 0x61, RTC/CMOS) → the backend's vCPU (VMX:
+//   devices on the port bus (debug-exit port, the legacy PC: 8259 pair,
+//   8254, port 0x61, RTC/CMOS; the UART on IRQ 4) → the backend's vCPU (VMX:
 //   VMXON, EPT, MSR bitmap, VMCS; SVM: EFER.SVME, NPT, MSR permission
 //   map, VMCB) → load the image → its initial state into the vCPU → the
 //   vCPU loop → report and statistics.
@@ -40,6 +40,7 @@ const MIN_GUEST_RAM_MIB: i64 = 2;
 // identity map of the low 4 GiB (boot/entry32.S), where guest RAM must lie.
 const MAX_GUEST_RAM_MIB: i64 = 3072;
 const COM1: u32 = 0x3f8;
+const COM1_IRQ: u32 = 4;  // ISA IRQ 4, as on every PC
 const PIC_MASTER: u32 = 0x20;
 const PIC_SLAVE: u32 = 0xa0;
 const ELCR: u32 = 0x4d0;
@@ -156,7 +157,6 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   const vm = new Vm(new GuestMemory(hostBase, ramBytes));
   vm.memory.zero();
   vm.clock.tscKhz = tscKhz;
-  vm.ports.register(COM1, 8, new Uart16550(vm.console));
   vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
   // A test device for the MMIO emulator (drivers/mmio-scratch.ts), only when asked for.
   if (optionIs(info.cmdline, info.cmdlineLen, "mmio_test", "scratch")) {
@@ -166,6 +166,11 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     endl();
   }
   const pc = addLegacyPc(vm, ramBytes, GUEST_RTC_START);
+  // COM1: output to the guest console, input typed on the hypervisor's
+  // console (vm.input), its interrupt on the 8259 pair's IRQ 4.
+  const uart = new Uart16550(vm.console, new IrqLine(pc.pic.sink, COM1_IRQ), vm.clock);
+  vm.ports.register(COM1, 8, uart);
+  vm.input.uart = uart;
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
   if (vcpu === null) return false;
   vm.vcpus.push(vcpu!);
@@ -198,6 +203,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   setBaselineExits(0);
   vm.console.endLine();
   const ok = reportStop(vm, vcpu!);
+  vm.input.report();
   vm.stats.print();
   return ok;
 }

@@ -1,6 +1,7 @@
-// The vCPU loop, one for both backends: run expired device timers, deliver
-// pending events (kernel/vm/events.ts), arm the host timer for the next
-// deadline (kernel/platform/host-timer.ts), enter the guest, decode the exit
+// The vCPU loop, one for both backends: take what is typed on the console,
+// run expired device timers, deliver pending events (kernel/vm/events.ts),
+// arm the host timer for the next deadline (kernel/platform/host-timer.ts),
+// enter the guest, decode the exit
 // into the neutral record, dispatch it by kind, count it; until the VM
 // stops. A backend only enters, decodes and encodes; the exit layer
 // (kernel/exits/dispatch.ts) comes in as `dispatch`.
@@ -16,6 +17,7 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
   const exit = vcpu.exit;
   const clock = vm.clock;
   while (vm.stopReason == StopReason.None) {
+    vm.input.poll(); // typed bytes, to the guest's UART (kernel/console/guest-input.ts)
     clock.runExpired();
     deliverEvents(vcpu);
     const next = clock.nextDeadline();

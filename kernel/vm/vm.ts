@@ -8,6 +8,7 @@ import { MmioBus } from "./mmio-bus";
 import { Clock, NEVER } from "./clock";
 import { ExitStats } from "./stats";
 import { GuestConsole } from "../console/guest-console";
+import { GuestInput } from "../console/guest-input";
 import { Vcpu } from "./vcpu";
 
 export enum StopReason {
@@ -30,6 +31,8 @@ export class Vm {
   clock: Clock = new Clock(0);
   stats: ExitStats = new ExitStats();
   console: GuestConsole = new GuestConsole();
+  // What is typed on the hypervisor's console, polled into the guest's UART.
+  input: GuestInput = new GuestInput();
   vcpus: Array<Vcpu> = new Array<Vcpu>();
   // The host TSC past which the VM is stopped (guest_timeout=); NEVER: none.
   budgetEnd: u64 = NEVER;

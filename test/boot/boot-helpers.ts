@@ -1,6 +1,7 @@
 // Boot an ISO on a real emulator and collect what the hypervisor printed.
 import fs from "node:fs";
 import path from "node:path";
+import { PassThrough } from "node:stream";
 import { build } from "../../tools/builder/pipeline.js";
 import { launchFor } from "../../tools/run/launch.js";
 import { runSession, SessionResult } from "../../tools/run/session.js";
@@ -13,12 +14,28 @@ export interface Boot extends SessionResult {
   guestLines: string[]; // the guest's console lines without the "guest: " prefix
 }
 
-export interface BootOptions { cmdline?: string; guest?: string; cpu?: string; timeoutMs?: number }
+export interface BootOptions {
+  cmdline?: string; guest?: string; cpu?: string; timeoutMs?: number;
+  // Type `text` into COM1 once the console has printed a line matching `after`.
+  type?: { after: RegExp; text: string };
+}
 
 export async function bootOn(host: HostName, opts: BootOptions = {}): Promise<Boot> {
   // The global setup built every ISO the boot tests use; this only finds it.
   const { iso } = await build({ cmdline: opts.cmdline ?? "", guest: opts.guest, quiet: true });
-  const r = await runSession(launchFor(host, iso, opts.cpu), { timeoutMs: opts.timeoutMs ?? 90_000 });
+  const input = new PassThrough();
+  let seen = "";
+  let typed = false;
+  const typing = opts.type;
+  const onOutput = (chunk: string) => {
+    if (!typing || typed) return;
+    seen += chunk;
+    if (seen.split("\n").slice(0, -1).some((l) => typing.after.test(l))) {
+      typed = true;
+      input.write(typing.text);
+    }
+  };
+  const r = await runSession(launchFor(host, iso, opts.cpu), { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
   const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
   const guestLines = r.output.split("\n").filter((l) => l.startsWith("guest: ")).map((l) => l.slice(7));
   return { ...r, lines, guestLines };

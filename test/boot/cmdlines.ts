@@ -13,6 +13,8 @@ export const PASSING_GUESTS = [
 ] as const;
 // Test guests that misbehave: the VM stops, the hypervisor reports and stays up.
 export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault", "spin"] as const;
-export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, "bench"].map((g) => `test:${g}`);
+// Test guests that wait for what the test types on COM1 (boot-helpers.ts `type`).
+export const TYPING_GUESTS = ["uart-echo"] as const;
+export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, ...TYPING_GUESTS, "bench"].map((g) => `test:${g}`);
 // The bench guest also runs under the assembly-only baseline.
 export const BENCH_BASELINE_CMDLINE = "bench=baseline";

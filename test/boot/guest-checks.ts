@@ -77,3 +77,21 @@ export function exitRow(lines: string[], reason: string): number[] | null {
   return row ? row.trim().slice(reason.length).trim().split(/\s+/).map(Number) : null;
 }
 
+
+// The uart-echo guest: what the test types once it is ready, and what it prints.
+export const UART_ECHO_TYPING = { after: /^guest: ready: type a line$/, text: "hello tsvisor\n" };
+export const UART_ECHO_LINES = [
+  "ready: type a line",
+  "echo: hello tsvisor",
+  "check: the line came by IRQ 4 interrupts at vector 0x24: ok",
+  "check: IIR named received data or a time-out, with the FIFO bits set: ok",
+  "check: no overrun and no line status interrupt: ok",
+  "verdict: PASS",
+];
+
+// One row of the injections table: "  0x24    IRQ  4   <count>" → the source and count.
+export function injectedRow(lines: string[], vector: number): { source: string; count: number } | null {
+  const m = lines.map((l) => /^ {2}(0x[0-9a-f]{2}) {4}(IRQ +\d+|-) +(\d+)$/.exec(l))
+    .find((x) => x && parseInt(x[1], 16) === vector);
+  return m ? { source: m[2].replace(/ +/g, " "), count: Number(m[3]) } : null;
+}

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { bootOn } from "./boot-helpers.js";
 import { PASSING_GUESTS } from "./cmdlines.js";
-import { CHECKS, exitRow } from "./guest-checks.js";
+import { CHECKS, exitRow, injectedRow, UART_ECHO_LINES, UART_ECHO_TYPING } from "./guest-checks.js";
 
 // cr4-xsetbv needs XSAVE in the host, which tsvisor leaves off under TCG
 // (kernel/platform/xsave.ts), and plain qemu64 has none: it runs on VMX only.
@@ -18,6 +18,17 @@ describe("SVM test guests on QEMU TCG (qemu64,+svm,+npt)", () => {
     expect(r.guestLines).toEqual([...CHECKS[guest], "verdict: PASS"]);
     expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
     expect(exitRow(r.lines, "port I/O")![0]).toBeGreaterThan(0);
+    expect(r.verdict).toBe("success");
+  });
+
+  it("uart-echo: a line typed into COM1 reaches the guest's UART and comes back, by IRQ 4 interrupts at vector 0x24", async () => {
+    const r = await bootOn("qemu", { guest: "test:uart-echo", type: UART_ECHO_TYPING });
+    expect(r.guestLines).toEqual(UART_ECHO_LINES);
+    expect(r.lines).toContain("console input: 14 bytes typed to the guest's UART (overruns: 0)");
+    const row = injectedRow(r.lines, 0x24);
+    expect(row?.source).toBe("IRQ 4");
+    expect(row!.count).toBeGreaterThanOrEqual(1);
+    expect(exitRow(r.lines, "HLT")![0]).toBeGreaterThanOrEqual(1);
     expect(r.verdict).toBe("success");
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { bootOn } from "./boot-helpers.js";
 import { PASSING_GUESTS, BENCH_BASELINE_CMDLINE } from "./cmdlines.js";
-import { CHECKS, exitRow } from "./guest-checks.js";
+import { CHECKS, exitRow, injectedRow, UART_ECHO_LINES, UART_ECHO_TYPING } from "./guest-checks.js";
 import { parseBenchLines } from "../../tools/bench/exit-cost.js";
 
 describe("VMX test guests on Bochs (corei7_skylake_x)", () => {
@@ -17,6 +17,17 @@ describe("VMX test guests on Bochs (corei7_skylake_x)", () => {
     expect(io).not.toBeNull();
     expect(io![0]).toBeGreaterThan(r.guestLines.join("\n").length);
     expect(io![2]).toBe(Math.floor(io![1] / io![0])); // mean = total / count
+    expect(r.verdict).toBe("success");
+  });
+
+  it("uart-echo: a line typed into COM1 reaches the guest's UART and comes back, by IRQ 4 interrupts at vector 0x24", async () => {
+    const r = await bootOn("bochs", { guest: "test:uart-echo", type: UART_ECHO_TYPING });
+    expect(r.guestLines).toEqual(UART_ECHO_LINES);
+    expect(r.lines).toContain("console input: 14 bytes typed to the guest's UART (overruns: 0)");
+    const row = injectedRow(r.lines, 0x24);
+    expect(row?.source).toBe("IRQ 4");
+    expect(row!.count).toBeGreaterThanOrEqual(1);
+    expect(exitRow(r.lines, "HLT")![0]).toBeGreaterThanOrEqual(1);
     expect(r.verdict).toBe("success");
   });
 

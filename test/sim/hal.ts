@@ -1,6 +1,7 @@
 // A JavaScript implementation of the core's HAL imports (kernel/hal/imports.ts):
 // a simulated CPU (CPUID table, MSRs), ports with a COM1 that records what the
-// core prints, the two debug-exit devices, and physical memory regions.
+// core prints and receives what a test types, the two debug-exit devices, and
+// physical memory regions.
 import type { CpuProfile } from "./cpu-profiles.js";
 import { SimHostLapic } from "./host-lapic.js";
 import { layout, extendTable } from "../../tools/builder/layout.js";
@@ -22,6 +23,7 @@ export class GeneralProtectionFault extends Error {
 const COM1 = 0x3f8;
 const COM1_LSR = COM1 + 5;
 const LSR_THRE_TEMT = 0x60;
+const LSR_DR = 0x01;
 const DEBUG_EXIT_PORT = 0xf4;
 const PORT_B = 0x61;
 const PIT_CH2 = 0x42;
@@ -40,6 +42,7 @@ export interface SimExit {
   fields?: Record<number, bigint>;     // other VMCS fields to set (e.g. guest CR0)
   entryStatus?: number;                // nonzero: the VMLAUNCH/VMRESUME itself fails
   tscAdvance?: bigint;                 // simulated time the guest ran before this exit
+  type?: { text: string; after?: bigint }; // typed on the host COM1 this many ticks after this exit
 }
 
 // VMCS field encodings, by their SDM names, as the core defines them
@@ -90,6 +93,9 @@ export class SimHal {
   private pitCh2Bytes: number[] = [];
   private pitCh2Start: bigint | null = null;
   baselineExits = false;
+  // What a test types on the host's COM1: each byte readable (LSR.DR set,
+  // RBR pops it) from simulated TSC `at` on, in order.
+  readonly com1Input: { byte: number; at: bigint }[] = [];
   xcr = new Map<number, bigint>([[0, 1n]]);
   // The simulated SVM: exits to deliver, and VMCB snapshots at each VMRUN.
   linearBase = 0x200000n;
@@ -113,6 +119,15 @@ export class SimHal {
   constructor(readonly cpu: CpuProfile) {
     this.msrs = new Map(Object.entries(cpu.msrs).map(([k, v]) => [Number(k), v]));
     if (!this.msrs.has(0x1b)) this.msrs.set(0x1b, 0xfee00900n);
+  }
+
+  // Type `text` (Latin-1) on the host's COM1, readable from `after` ticks from now.
+  type(text: string, after = 0n): void {
+    for (const c of text) this.com1Input.push({ byte: c.charCodeAt(0) & 0xff, at: this.tsc + after });
+  }
+
+  private com1Ready(): boolean {
+    return this.com1Input.length > 0 && this.com1Input[0].at <= this.tsc;
   }
 
   // Place bytes at a physical address (e.g. the Multiboot2 block).
@@ -143,7 +158,8 @@ export class SimHal {
 
   private inb(port: number): number {
     this.tsc += TICKS_PER_ACCESS;
-    if (port === COM1_LSR) return LSR_THRE_TEMT;
+    if (port === COM1_LSR) return LSR_THRE_TEMT | (this.com1Ready() ? LSR_DR : 0);
+    if (port === COM1) return this.com1Ready() ? this.com1Input.shift()!.byte : 0;
     if (port === PORT_B) return this.portB();
     return 0xff;
   }
@@ -184,6 +200,7 @@ export class SimHal {
     const e = this.exits.shift();
     if (!e) throw new Error("the core entered the guest again after the last scripted exit");
     this.tsc += e.tscAdvance ?? 0n;
+    if (e.type) this.type(e.type.text, e.type.after);
     if (e.entryStatus) {
       this.vmcs.set(VMCS.VM_INSTRUCTION_ERROR, BigInt(e.entryStatus === 2 ? 7 : 0));
       return e.entryStatus;

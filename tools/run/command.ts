@@ -1,5 +1,6 @@
 // `tsvisor run`: check the arguments, build, boot on the chosen host, stream
-// the console, and turn the outcome into an exit status.
+// the console (and what the user types, to the machine's COM1), and turn
+// the outcome into an exit status.
 import fs from "node:fs";
 import { build } from "../builder/pipeline.js";
 import { requireTools } from "../builder/system-tools.js";
@@ -7,6 +8,7 @@ import { readHostFacts } from "./hosts.js";
 import { chooseHost, HostChoice } from "./host-choice.js";
 import { launchFor } from "./launch.js";
 import { runSession, Verdict } from "./session.js";
+import { consoleInput } from "./console-input.js";
 
 export interface RunOptions {
   host: string;
@@ -62,14 +64,16 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const onSignal = () => abort.abort();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  const typed = consoleInput(process.stdin, onSignal);
   const result = await runSession(launch, {
     timeoutMs: o.timeout * 1000,
     signal: abort.signal,
+    input: typed.stream,
     onOutput: (s) => {
       process.stdout.write(s);
       log?.write(s);
     },
-  });
+  }).finally(() => typed.close());
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
   await new Promise<void>((r) => (log ? log.end(r) : r()));

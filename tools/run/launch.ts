@@ -1,5 +1,7 @@
 // How to start each test host for an ISO. A launch says which command to
-// run and where the guest's COM1 appears (the process's stdout, or a file).
+// run and where the machine's COM1 is: the emulator's own stdin and stdout
+// (QEMU's -serial stdio), or a TCP connection it opens to the session
+// (Bochs). Either way the session reads COM1's output and types into it.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,10 +12,24 @@ export interface Launch {
   command: string;
   args: string[];
   cwd?: string;
-  serialFile?: string;  // COM1 is written here (Bochs); otherwise it is stdout
+  serial: SerialLink;
   hostLog?: string;     // the emulator's own log, shown when it fails
   cleanup(): void;
 }
+
+// COM1 on the emulator's stdio, or over TCP on the loopback interface.
+// Bochs 2.7's `file` mode only writes; its modes that also read are term
+// (a terminal device: a second pseudo-terminal the run would have to make),
+// raw (a real serial port), pipe-client / pipe-server (Windows named pipes
+// only) and socket-client / socket-server. In socket-client mode Bochs
+// connects at start-up to a port that already listens — the session's, on
+// 127.0.0.1, chosen by the kernel — so no port is guessed and nobody waits
+// for Bochs to listen. `connectTo(port)` writes that port into the
+// emulator's configuration before it starts; `capture` keeps a copy of
+// COM1's output.
+export type SerialLink =
+  | { kind: "stdio" }
+  | { kind: "socket"; host: "127.0.0.1"; connectTo(port: number): void; capture?: string };
 
 // The isa-debug-exit device (QEMU hw/misc/debug-exit.c) at the port the
 // core writes to end a run (kernel/platform/power.ts).
@@ -35,26 +51,26 @@ function qemu(iso: string, accel: "tcg" | "kvm", cpu: string): Launch {
       "-device", DEBUG_EXIT,
       "-boot", "d", "-cdrom", iso,
     ],
+    serial: { kind: "stdio" },
     cleanup() {},
   };
 }
 
 function bochs(iso: string, cpu: string): Launch {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-bochs-"));
-  const serial = path.join(dir, "com1.txt");
+  const capture = path.join(dir, "com1.txt");
   const log = path.join(dir, "bochs.log");
-  fs.writeFileSync(serial, "");
   // Debian's Bochs is built with its debugger: it starts stopped, and the
   // rc file's `c` continues. Its only headless display is `term`, which
   // wants a terminal: the run goes under script(1) for a pseudo-terminal.
-  fs.writeFileSync(path.join(dir, "bochsrc"), [
+  const bochsrc = (port: number) => [
     `megs: ${GUEST_RAM_MIB}`,
     `cpu: model=${cpu}, count=1, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=0`,
     "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
     "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
     `ata0-master: type=cdrom, path="${iso}", status=inserted`,
     "boot: cdrom",
-    `com1: enabled=1, mode=file, dev=${serial}`,
+    `com1: enabled=1, mode=socket-client, dev=127.0.0.1:${port}`,
     "display_library: term",
     "clock: sync=none, time0=local",
     `log: ${log}`,
@@ -63,14 +79,19 @@ function bochs(iso: string, cpu: string): Launch {
     "info: action=report",
     "debug: action=ignore",
     "",
-  ].join("\n"));
+  ].join("\n");
   fs.writeFileSync(path.join(dir, "debugger.rc"), "c\nquit\n");
   return {
     host: "bochs",
     command: "script",
     args: ["-qfec", "bochs -q -f bochsrc -rc debugger.rc", "/dev/null"],
     cwd: dir,
-    serialFile: serial,
+    serial: {
+      kind: "socket",
+      host: "127.0.0.1",
+      connectTo: (port) => fs.writeFileSync(path.join(dir, "bochsrc"), bochsrc(port)),
+      capture,
+    },
     hostLog: log,
     cleanup() {
       // TSVISOR_KEEP_HOST_FILES=1 keeps bochsrc, the COM1 capture and bochs.log for debugging.

@@ -1,8 +1,10 @@
-// One boot of an ISO on a test host: start the emulator, stream COM1, watch
-// for the core's end-of-run lines, and always stop the emulator (on its own
-// exit, a time-out, a panic, or an abort signal such as Ctrl-C).
-import { spawn } from "node:child_process";
+// One boot of an ISO on a test host: start the emulator, stream COM1, type
+// into it, watch for the core's end-of-run lines, and always stop the
+// emulator (on its own exit, a time-out, a panic, or an abort signal such
+// as Ctrl-C).
+import { spawn, ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import { Launch, QEMU_STATUS_SUCCESS } from "./launch.js";
 import { processTree, processesIn, signalAll } from "./process-tree.js";
 
@@ -20,6 +22,10 @@ export interface SessionOptions {
   timeoutMs: number;
   onOutput?: (chunk: string) => void;
   signal?: AbortSignal;
+  // What is typed into the machine's COM1 (the user's terminal, or a test's
+  // stream), forwarded byte for byte as it comes; bytes that come before
+  // COM1 is connected wait for it.
+  input?: NodeJS.ReadableStream;
 }
 
 // Lines the core prints (kernel/platform/power.ts, kernel/panic.ts, boot/).
@@ -28,28 +34,31 @@ const PANIC = /^tsvisor: PANIC: (.*)$/m;
 const HALTED = /^tsvisor: machine halted/m;
 // After the core said it is done, give the emulator this long to exit by itself.
 const GRACE_MS = 5000;
-const POLL_MS = 50;
+// After the emulator exited, how long its COM1 connection may take to deliver the rest.
+const DRAIN_MS = 1000;
 
 export function runSession(launch: Launch, opts: SessionOptions): Promise<SessionResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(launch.command, launch.args, {
-      cwd: launch.cwd,
-      detached: true, // its own process group, so the whole tree can be stopped
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    let child: ChildProcess | null = null;
     let output = "";
     let stderr = "";
     let finished = false;
     let stopReason: { verdict: Verdict; reason: string } | null = null;
     let graceTimer: NodeJS.Timeout | null = null;
-    let serialOffset = 0;
+    // COM1 over TCP (Bochs): the listening server and the one connection it takes.
+    const link = launch.serial;
+    let server: net.Server | null = null;
+    let com1: net.Socket | null = null;
+    let typedAhead: (Buffer | string)[] = [];
+    const capture = link.kind === "socket" && link.capture ? fs.createWriteStream(link.capture) : null;
+    capture?.on("error", () => {}); // a copy only: its directory may be gone first
 
     // Everything the launch started: its process group, its process tree
     // (collected while the parent still lives) and, for a launch with its own
     // directory, whatever still works in it.
     const everything = (): number[] => {
-      const pids = child.pid ? [-child.pid, ...processTree(child.pid)] : [];
+      const pids = child?.pid ? [-child.pid, ...processTree(child.pid)] : [];
       if (launch.cwd) pids.push(...processesIn(launch.cwd));
       return pids;
     };
@@ -57,6 +66,7 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     const stop = (verdict: Verdict, reason: string) => {
       if (stopReason) return;
       stopReason = { verdict, reason };
+      if (!child) return void finish(null); // stopped before the emulator started
       const pids = everything();
       signalAll(pids, "SIGTERM");
       setTimeout(() => signalAll(pids, "SIGKILL"), 2000).unref();
@@ -76,30 +86,72 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
       }
     };
 
-    const readSerialFile = () => {
-      if (!launch.serialFile) return;
-      try {
-        const fd = fs.openSync(launch.serialFile, "r");
-        const buf = Buffer.alloc(65536);
-        let n: number;
-        while ((n = fs.readSync(fd, buf, 0, buf.length, serialOffset)) > 0) {
-          serialOffset += n;
-          take(buf.subarray(0, n).toString("latin1"));
-        }
-        fs.closeSync(fd);
-      } catch {
-        /* not created yet */
-      }
+    // Typing: to QEMU's stdin, or down the COM1 connection once Bochs made it.
+    const type = (chunk: Buffer | string) => {
+      if (link.kind === "stdio") {
+        if (child?.stdin?.writable) child.stdin.write(chunk);
+        else typedAhead.push(chunk);
+      } else if (com1 && !com1.destroyed) com1.write(chunk);
+      else typedAhead.push(chunk);
     };
-    const poller = launch.serialFile ? setInterval(readSerialFile, POLL_MS) : null;
+    const flushTyped = (to: NodeJS.WritableStream) => {
+      for (const chunk of typedAhead) to.write(chunk);
+      typedAhead = [];
+    };
 
-    child.stdout.on("data", (d: Buffer) => {
-      if (!launch.serialFile) take(d.toString("latin1"));
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.stdin.on("error", () => {});
+    const startEmulator = () => {
+      if (stopReason) return;
+      const c = spawn(launch.command, launch.args, {
+        cwd: launch.cwd,
+        detached: true, // its own process group, so the whole tree can be stopped
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      child = c;
+      c.stdout!.on("data", (d: Buffer) => {
+        if (link.kind === "stdio") take(d.toString("latin1"));
+      });
+      c.stderr!.on("data", (d: Buffer) => {
+        stderr += d.toString();
+      });
+      c.stdin!.on("error", () => {});
+      if (link.kind === "stdio") flushTyped(c.stdin!);
+      c.on("error", (e) => finish(null, e));
+      c.on("close", (code) => {
+        // The emulator is gone; what it sent down COM1 may still be on its way.
+        if (com1 && !com1.destroyed) {
+          const drain = setTimeout(() => finish(code), DRAIN_MS);
+          com1.once("close", () => {
+            clearTimeout(drain);
+            finish(code);
+          });
+        } else finish(code);
+      });
+    };
+
+    if (link.kind === "socket") {
+      // One connection, from the emulator; any other is refused.
+      server = net.createServer((sock) => {
+        if (com1) return void sock.destroy();
+        com1 = sock;
+        server?.close();
+        sock.on("data", (d: Buffer) => {
+          capture?.write(d);
+          take(d.toString("latin1"));
+        });
+        sock.on("error", () => {});
+        flushTyped(sock);
+      });
+      server.on("error", (e) => finish(null, e));
+      server.listen(0, link.host, () => {
+        link.connectTo((server!.address() as net.AddressInfo).port);
+        startEmulator();
+      });
+    } else {
+      startEmulator();
+    }
+
+    const onInput = (chunk: Buffer | string) => type(chunk);
+    opts.input?.on("data", onInput);
 
     const timer = setTimeout(() => stop("timeout", `no end of run within ${opts.timeoutMs / 1000} s`), opts.timeoutMs);
     const onAbort = () => stop("aborted", "interrupted");
@@ -108,8 +160,10 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     const finish = (status: number | null, error?: Error) => {
       if (finished) return;
       finished = true;
-      readSerialFile();
-      if (poller) clearInterval(poller);
+      opts.input?.removeListener("data", onInput);
+      server?.close();
+      (com1 as net.Socket | null)?.destroy();
+      capture?.end();
       clearTimeout(timer);
       if (graceTimer) clearTimeout(graceTimer);
       opts.signal?.removeEventListener("abort", onAbort);
@@ -139,8 +193,6 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
       launch.cleanup();
       resolve({ verdict, reason, output, exitStatus: status, seconds: (Date.now() - started) / 1000 });
     };
-    child.on("error", (e) => finish(null, e));
-    child.on("close", (code) => finish(code));
   });
 }
 
