@@ -27,7 +27,13 @@ function opcodeOf(kind: ExitKind): u32 {
   if (kind == ExitKind.Hlt) return 0xf4;          // F4
   if (kind == ExitKind.Hypercall) return 0x0f01d9; // 0F 01 D9 (VMMCALL)
   if (kind == ExitKind.Xsetbv) return 0x0f01d1;   // 0F 01 D1
+  if (kind == ExitKind.CacheFlush) return 0x0f09; // 0F 09 WBINVD (INVD, 0F 08: see below)
   return 0;
+}
+
+// A kind whose exit two instructions share: INVD is 0F 08, WBINVD 0F 09.
+function otherOpcodeOf(kind: ExitKind): u32 {
+  return kind == ExitKind.CacheFlush ? 0x0f08 : 0;
 }
 
 function opcodeBytes(op: u32): u32 {
@@ -44,7 +50,11 @@ export function minimumLength(kind: ExitKind): u32 {
 // or 0 if the bytes are not that instruction. `mode64`: 64-bit mode (long
 // mode with CS.L; compatibility mode is 32-bit code).
 export function instructionLength(p: usize, n: u32, kind: ExitKind, mode64: bool): u32 {
-  const op = opcodeOf(kind);
+  const len = matchOpcode(p, n, opcodeOf(kind), mode64);
+  return len != 0 ? len : matchOpcode(p, n, otherOpcodeOf(kind), mode64);
+}
+
+function matchOpcode(p: usize, n: u32, op: u32, mode64: bool): u32 {
   if (op == 0) return 0;
   let i: u32 = 0;
   while (i < n && i < MAX_INSN && isPrefix(<u32>load<u8>(p + i), mode64)) i++;

@@ -123,7 +123,11 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     puts(" bytes), claimed by no device");
   } else if (r == StopReason.MmioFailed) mmioFailure(vm, vcpu);
   else if (r == StopReason.EntryFailed) puts("the CPU refused to enter the guest (see above)");
-  else if (r == StopReason.OutOfTime) puts("the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
+  else if (r == StopReason.UnknownLength) {
+    puts("the length of the exiting instruction is unknown (no NRIP save, bytes not decoded; backend reason ");
+    putDec(vm.detail);
+    puts("): stopped rather than re-run it forever");
+  } else if (r == StopReason.OutOfTime) puts("the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
   else {
     puts("unhandled exit (backend reason ");
     putDec(vm.detail);

@@ -4,7 +4,7 @@
 // the guest state; the loop itself is kernel/vm/vcpu-loop.ts. A vCPU
 // belongs to one VM and owns its exit frame, exit record and MSR values.
 import { RSP, FRAME_BYTES } from "./frame";
-import { Vm } from "./vm";
+import { Vm, StopReason } from "./vm";
 import { ExitInfo } from "./exit";
 import { InitialState } from "./initial-state";
 import { VirtualMsrs } from "./virtual-msrs";
@@ -119,8 +119,14 @@ export abstract class Vcpu {
     this.injectEvent(EVENT_HW_EXCEPTION, vector, errorCode, hasErrorCode && (this.cr0() & CR0_PE) != 0);
   }
 
-  // Move past the instruction that exited.
+  // Move past the instruction that exited. A length of 0 means the
+  // backend could not find it (no NRIP save and bytes it cannot decode):
+  // resuming at the same RIP would exit again forever, so the VM stops.
   advance(length: u32): void {
+    if (length == 0) {
+      this.vm.stop(StopReason.UnknownLength, 0, this.exit.raw);
+      return;
+    }
     this.setRip(this.rip() + length);
   }
 }

@@ -21,6 +21,7 @@ export enum StopReason {
   Unhandled,     // an exit tsvisor does not handle
   OutOfTime,     // the guest ran past its time budget (guest_timeout=)
   MmioFailed,    // an access to device memory tsvisor could not emulate (the vCPU's mmio record says why)
+  UnknownLength, // an exit that must move RIP past its instruction, whose length is unknown
 }
 
 export class Vm {

@@ -58,6 +58,11 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: XCHG, LOCK BTS, BT, BTR on device memory: ok",
     "check: REP STOSB and REP MOVSD to and from device memory: ok",
   ],
+  "hostile-cache-flush": [
+    "check: WBINVD completed: ok",
+    "check: INVD completed: ok",
+    "check: prefixed WBINVD and INVD completed: ok",
+  ],
   "pit-irq": [
     "programming the 8259 pair and the 8254",
     "check: 10 IRQ 0 interrupts through the 8259 at vector 0x20: ok",

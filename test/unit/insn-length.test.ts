@@ -32,7 +32,7 @@ const epycNoNrips: CpuProfile = {
   cpuid: { ...epycRome.cpuid, "0x8000000a": [0x1, 0x8000, 0, 0x0001bcff & ~(1 << 3)] },
 };
 
-type Kind = "CPUID" | "RDMSR" | "WRMSR" | "HLT" | "XSETBV" | "VMMCALL";
+type Kind = "CPUID" | "RDMSR" | "WRMSR" | "HLT" | "XSETBV" | "VMMCALL" | "WBINVD" | "INVD";
 // One exit of each kind that the core handles by moving RIP past the instruction.
 const EXIT: Record<Kind, SvmSimExit> = {
   CPUID: { code: X.CPUID, rax: 0x40000000n, regs: { rcx: 0n } },
@@ -41,6 +41,8 @@ const EXIT: Record<Kind, SvmSimExit> = {
   HLT: { code: X.HLT },                                                               // stops the VM: RIP in the report
   XSETBV: { code: X.XSETBV, rax: 3n, regs: { rcx: 0n, rdx: 0n } },                   // x87 | SSE
   VMMCALL: { code: X.VMMCALL, rax: 1n, regs: { rbx: 0n } },                          // EXIT_COUNT: resumes
+  WBINVD: { code: X.WBINVD },
+  INVD: { code: X.INVD },
 };
 
 type Mode = "real" | "protected" | "64-bit" | "compatibility";
@@ -151,6 +153,10 @@ describe("the other intercepted instructions", () => {
     ["VMMCALL", "0F 01 D9", 3], ["VMMCALL", "3E 0F 01 D9", 4], ["VMMCALL", "2E 67 0F 01 D9", 5],
     ["VMMCALL", "66 0F 01 C1", 3], // Intel's VMCALL: not VMMCALL, the shortest form
     ["VMMCALL", "0F 01 D8", 3],    // VMRUN
+    // INVD (0F 08) and WBINVD (0F 09) share one exit kind: either opcode is
+    // decoded for either exit code (they once moved RIP by 0, forever).
+    ["WBINVD", "0F 09", 2], ["WBINVD", "2E 0F 09", 3], ["INVD", "0F 08", 2], ["INVD", "3E 66 0F 08", 4],
+    ["WBINVD", "90 90", 2], // not the instruction: the shortest form, never 0
   ] as const)("%s %s: length %i", (kind, hex, n) => {
     expect(len(kind, hex)).toBe(n);
   });

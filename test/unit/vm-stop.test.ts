@@ -56,6 +56,16 @@ describe("stops under SVM", () => {
   });
 });
 
+describe("an instruction of unknown length", () => {
+  it("stops the VM with a report instead of resuming at the same RIP forever", () => {
+    const r = runGuest([{ reason: R.CPUID, instructionLength: 0, regs: { rax: 0n, rcx: 0n } }]);
+    expect(r.lines).toContain(
+      "VM stopped: the length of the exiting instruction is unknown (no NRIP save, bytes not decoded; backend reason 10): stopped rather than re-run it forever");
+    expect(r.lines).toContain("the hypervisor is still running");
+    expect(r.hal.entries.length).toBe(1);
+  });
+});
+
 describe("the exit table", () => {
   it("the exit table counts each kind, with total and mean ticks", () => {
     const cpuid: SimExit = { reason: R.CPUID, instructionLength: 2, regs: { rax: 0n, rcx: 0n } };
