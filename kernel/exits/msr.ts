@@ -9,7 +9,7 @@ import {
   IA32_EFER,
 } from "../vm/msr-policy";
 import { rdtsc } from "../hal/imports";
-import { EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, VECTOR_GP } from "../arch/x86";
+import { EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, CR0_PG, VECTOR_GP } from "../arch/x86";
 
 // Writable EFER bits: SCE, LME, NXE; LMA is the CPU's own and reserved bits
 // #GP (SDM Vol. 3A §2.2.1, Table 2-1).
@@ -57,6 +57,29 @@ export function handleMsrWrite(vcpu: Vcpu, exit: ExitInfo): Action {
   return Action.Resume;
 }
 
+// Memory types a PAT entry or the MTRR default type may hold (SDM Vol. 3A
+// §13.12.2 Table 13-10: UC 0, WC 1, WT 4, WP 5, WB 6, and UC- 7 in PAT
+// only); 2 and 3 are reserved.
+function validType(t: u64, pat: bool): bool {
+  return t == 0 || t == 1 || (t >= 4 && t <= 6) || (pat && t == 7);
+}
+
+// IA32_PAT: eight entries, each a type in bits 2:0 with bits 7:3 reserved;
+// a reserved type or bit gives #GP (SDM Vol. 3A §13.12.2).
+function patValid(v: u64): bool {
+  for (let i: u64 = 0; i < 8; i++) {
+    const entry = (v >> (i * 8)) & 0xff;
+    if (entry > 7 || !validType(entry, true)) return false;
+  }
+  return true;
+}
+
+// IA32_MTRR_DEF_TYPE: type in bits 7:0, FE bit 10, E bit 11; the rest
+// reserved (SDM Vol. 3A §13.11.2.1, Figure 13-8).
+function mtrrDefTypeValid(v: u64): bool {
+  return (v & ~<u64>0xcff) == 0 && validType(v & 0xff, false);
+}
+
 // False if the value is one the CPU would refuse with #GP.
 function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
   const m = vcpu.msrs;
@@ -70,10 +93,17 @@ function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
   // The APIC base's address and enable bits are not movable yet: keep them.
   else if (msr == IA32_APIC_BASE) return true;
   else if (msr == IA32_MISC_ENABLE) m.miscEnable = value;
-  else if (msr == IA32_PAT) m.pat = value;
-  else if (msr == IA32_MTRR_DEF_TYPE) m.mtrrDefType = value;
-  else if (msr == IA32_EFER) {
+  else if (msr == IA32_PAT) {
+    if (!patValid(value)) return false;
+    m.pat = value;
+  } else if (msr == IA32_MTRR_DEF_TYPE) {
+    if (!mtrrDefTypeValid(value)) return false;
+    m.mtrrDefType = value;
+  } else if (msr == IA32_EFER) {
     if ((value & ~(EFER_WRITABLE | EFER_LMA)) != 0) return false;
+    // LME may not change while paging is on (SDM Vol. 3A §10.8.5; APM
+    // Vol. 2 §14.6.1): #GP.
+    if (((value ^ vcpu.efer()) & EFER_LME) != 0 && (vcpu.cr0() & CR0_PG) != 0) return false;
     vcpu.setEfer((value & EFER_WRITABLE) | (vcpu.efer() & EFER_LMA));
   }
   return true;

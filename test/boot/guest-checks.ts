@@ -14,6 +14,7 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
   msr: [
     "check: IA32_PAT reads its power-on value: ok",
     "check: IA32_PAT write then read round-trips: ok",
+    "check: IA32_PAT with a reserved memory type raised #GP: ok",
     "check: IA32_APIC_BASE is 0xfee00900: ok",
     "check: RDMSR of unknown MSR 0xc0de raised #GP: ok",
     "check: RDTSC follows a WRMSR to IA32_TSC: ok",

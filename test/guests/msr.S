@@ -1,5 +1,6 @@
 /* msr: virtualized MSRs and #GP for an unknown one.
  *   RDMSR IA32_PAT (0x277) gives the power-on PAT; WRMSR then RDMSR round-trips;
+ *   a reserved memory type in it raises #GP;
  *   RDMSR IA32_APIC_BASE (0x1b) gives 0xfee00900;
  *   RDMSR of 0xc0de raises #GP in the guest (delivered through the IVT);
  *   WRMSR IA32_TSC moves what RDTSC returns (the hardware TSC offset). */
@@ -37,9 +38,26 @@ pat_write:
     cmp edx, 0x00010406
     jne rt_bad
     PRINT "check: IA32_PAT write then read round-trips: ok"
-    jmp apic
+    jmp pat_reserved
 rt_bad:
     PRINT "check: IA32_PAT round trip: WRONG"
+    mov byte ptr [failed], 1
+pat_reserved:
+    /* Memory type 2 is reserved (SDM Vol. 3A §13.12.2): #GP, PAT unchanged. */
+    mov byte ptr [gp_seen], 0
+    mov ecx, 0x277
+    mov eax, 0x00070402
+    mov edx, 0x00070406
+    wrmsr                   /* 0F 30: the #GP handler skips these 2 bytes */
+    cmp byte ptr [gp_seen], 1
+    jne pat_res_bad
+    rdmsr
+    cmp eax, 0x00070105
+    jne pat_res_bad
+    PRINT "check: IA32_PAT with a reserved memory type raised #GP: ok"
+    jmp apic
+pat_res_bad:
+    PRINT "check: IA32_PAT with a reserved memory type: WRONG"
     mov byte ptr [failed], 1
 apic:
     mov ecx, 0x1b

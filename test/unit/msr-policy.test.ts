@@ -88,6 +88,33 @@ describe("emulated MSRs", () => {
     expect(new DataView(svm.hal.vmruns[0].vmcb.buffer).getBigUint64(0x050, true)).toBe(0n);
   });
 
+  it.each([
+    ["IA32_PAT with reserved type 2 in entry 0", 0x277, 0x0007040600070402n],
+    ["IA32_PAT with reserved type 3 in entry 7", 0x277, 0x0307040600070406n],
+    ["IA32_PAT with a reserved bit (3) in entry 1", 0x277, 0x0007040600070e06n],
+    ["IA32_MTRR_DEF_TYPE with reserved type 7", 0x2ff, 0x807n],
+    ["IA32_MTRR_DEF_TYPE with reserved bit 12", 0x2ff, 0x1806n],
+  ] as const)("%s gets #GP (SDM Vol. 3A §13.11.2.1, §13.12.2), and the old value stays", (_n, msr, v) => {
+    const { hal } = runGuest([wrmsr(msr, v), rdmsr(msr), powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)! & 0xffn).toBe(13n);
+    expect(value(hal.entries[2])).toBe(msr === 0x277 ? 0x0007040600070406n : 0n);
+  });
+
+  it("IA32_MTRR_DEF_TYPE WB with E and FE is accepted", () => {
+    const { hal } = runGuest([wrmsr(0x2ff, 0xc06n), rdmsr(0x2ff), powerOff]);
+    expect(value(hal.entries[2])).toBe(0xc06n);
+  });
+
+  it("EFER: changing LME while CR0.PG is set gets #GP (SDM Vol. 3A §10.8.5); with paging off it is taken", () => {
+    const paged = { [VMCS.GUEST_CR0]: 0x80000011n, [VMCS.GUEST_IA32_EFER]: 0x500n };
+    const clearLme = { ...wrmsr(0xc0000080, 0x400n), fields: paged };
+    const { hal } = runGuest([clearLme, powerOff]);
+    expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)! & 0xffn).toBe(13n);
+    expect(hal.entries[1].vmcs.get(VMCS.GUEST_IA32_EFER)).toBe(0x500n);
+    const unpaged = runGuest([wrmsr(0xc0000080, 0x100n), rdmsr(0xc0000080), powerOff]);
+    expect(value(unpaged.hal.entries[2])).toBe(0x100n);
+  });
+
   it("EFER: a reserved bit gets #GP; SCE and NXE are kept", () => {
     const { hal } = runGuest([wrmsr(0xc0000080, 1n << 20n), wrmsr(0xc0000080, 0x801n), rdmsr(0xc0000080), powerOff]);
     expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)! & 0xffn).toBe(13n);
