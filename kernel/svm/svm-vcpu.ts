@@ -220,6 +220,7 @@ export function decodeIoio(io: IoExit, info1: u64, vcpu: SvmVcpu): void {
   const mask: u64 = io.addressBytes == 8 ? 0xffffffffffffffff : (<u64>1 << (<u64>io.addressBytes * 8)) - 1;
   const segIndex = <u32>((info1 >> 10) & 7);
   const seg = io.isIn ? SEG_ES_INDEX : segIndex < 6 ? segIndex : SEG_DS_INDEX;
+  io.segment = seg;
   const index = vcpu.gpr(io.isIn ? RDI : RSI) & mask;
   io.linearAddress = vcpu.segmentBase(seg) + index;
 }

@@ -43,6 +43,7 @@ export class IoExit {
   isString: bool = false;
   isRep: bool = false;
   addressBytes: u32 = 2;  // string forms: the address size, 2, 4 or 8
+  segment: u32 = 3;       // string forms: the memory operand's segment (ES CS SS DS FS GS = 0-5)
   linearAddress: u64 = 0; // string forms: the memory operand's linear address
 }
 

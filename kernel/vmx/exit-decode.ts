@@ -47,6 +47,9 @@ export function kindOfVmxReason(basic: u32): ExitKind {
 // the linear address of the memory operand (guest-linear address field).
 export function decodeStringIo(io: IoExit, instructionInfo: u64, linear: u64): void {
   io.addressBytes = <u32>2 << <u32>((instructionInfo >> 7) & 7);
+  // Bits 17:15: the segment register of OUTS's source; INS always writes
+  // ES:rDI (SDM Vol. 2B INS).
+  io.segment = io.isIn ? 0 : <u32>((instructionInfo >> 15) & 7);
   io.linearAddress = linear;
 }
 

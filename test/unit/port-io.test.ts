@@ -27,9 +27,10 @@ describe("IN and OUT", () => {
 
 describe("string I/O", () => {
   // REP OUTSB (string, REP) to COM1 with a 16-bit address size (instruction info bits 9:7 = 0).
+  // The element addresses come from DS:SI (the CPU's GUEST_LINEAR_ADDRESS is the first one's).
   const repOutsb = (count: bigint, rflags = 2n): SimExit => ({
     reason: R.IO, qualification: ioQual(0x3f8, 1, false) | (1n << 4n) | (1n << 5n), instructionLength: 2,
-    regs: { rcx: 0xabcd0000n | count },
+    regs: { rcx: 0xabcd0000n | count, rsi: 0x8000n },
     fields: { [VMCS.VMX_INSTRUCTION_INFO]: 0n, [VMCS.GUEST_LINEAR_ADDRESS]: 0x8000n, [VMCS.GUEST_RFLAGS]: rflags },
   });
   const withText = (ram: Uint8Array) => ram.set(Buffer.from("hey\n"), 0x8000);
@@ -49,8 +50,49 @@ describe("string I/O", () => {
 
   it("an operand outside guest RAM stops the VM at that address", () => {
     const exit = repOutsb(4n);
-    exit.fields![VMCS.GUEST_LINEAR_ADDRESS] = 0x2000000n; // 32 MiB: past the 16 MiB of RAM
+    exit.fields![VMCS.VMX_INSTRUCTION_INFO] = 1n << 7n; // 32-bit address size
+    exit.regs!.rsi = 0x2000000n;                        // 32 MiB: past the 16 MiB of RAM
     const r = runGuest([exit]);
     expect(r.lines).toContain("VM stopped: guest-physical access at 0x2000000 outside guest RAM (0x1000000 bytes), claimed by no device");
+  });
+
+  // Bytes that tell the addresses apart: 'a' at 0x0000, 'z' at 0xffff, 'm' at 0x10000, 'f' at 0x50000.
+  const marked = (ram: Uint8Array) => {
+    ram[0x0000] = 0x61; ram[0xffff] = 0x7a; ram[0x10000] = 0x6d; ram[0x50000] = 0x66; ram[0x50001] = 0x0a;
+  };
+  const printed = (serial: string) => serial.split("\n").filter((l) => l.startsWith("guest: ")).join("|");
+
+  it("a 16-bit SI wraps at 64 KiB: REP OUTSB from DS:0xFFFF reads 0xFFFF then 0x0000 (SDM Vol. 1 §3.3.7)", () => {
+    const exit = repOutsb(2n);
+    exit.regs!.rsi = 0xffffn;
+    const r = runGuest([exit, powerOff], skylakeX, marked);
+    expect(printed(r.serial)).toBe("guest: za");
+    expect(r.hal.entries[1].regs.rsi).toBe(0x0001n);
+  });
+
+  it("DF=1 walks down through the wrap: from DS:0x0000, then 0xFFFF", () => {
+    const exit = repOutsb(2n, 2n | (1n << 10n));
+    exit.regs!.rsi = 0n;
+    const r = runGuest([exit, powerOff], skylakeX, marked);
+    expect(printed(r.serial)).toBe("guest: az");
+    expect(r.hal.entries[1].regs.rsi).toBe(0xfffen);
+  });
+
+  it("below 64-bit address size only CX counts: RCX = 0x1_0000_0001 with 16-bit addresses is one element", () => {
+    const exit = repOutsb(0n);
+    exit.regs!.rcx = 0x1_0000_0001n;
+    exit.regs!.rsi = 0x0000n;
+    const r = runGuest([exit, powerOff], skylakeX, marked);
+    expect(printed(r.serial)).toBe("guest: a");
+    expect(r.hal.entries[1].regs.rcx).toBe(0x1_0000_0000n);
+  });
+
+  it("a segment override on OUTS is honoured: FS (instruction information bits 17:15 = 4) with base 0x50000", () => {
+    const exit = repOutsb(2n);
+    exit.regs!.rsi = 0n;
+    exit.fields![VMCS.VMX_INSTRUCTION_INFO] = 4n << 15n;
+    exit.fields![VMCS.GUEST_ES_BASE + 8] = 0x50000n; // FS base (ES CS SS DS FS: +2 each)
+    const r = runGuest([exit, powerOff], skylakeX, marked);
+    expect(printed(r.serial)).toBe("guest: f");
   });
 });
