@@ -9,6 +9,7 @@ import { ExitInfo } from "./exit";
 import { InitialState } from "./initial-state";
 import { VirtualMsrs } from "./virtual-msrs";
 import { InterruptController } from "./irq";
+import { ApicMsrs } from "./apic-msrs";
 import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 import { hostTimer } from "../platform/host-timer";
@@ -39,6 +40,9 @@ export abstract class Vcpu {
   // Where the vCPU takes external interrupts from (its local APIC, or the
   // 8259 in virtual-wire mode); null: none are wired.
   interrupts: InterruptController | null = null;
+  // Its local APIC's MSRs (IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC);
+  // null: no APIC model, and those MSRs raise #GP.
+  apic: ApicMsrs | null = null;
   // An event is queued for the next entry (injectEvent since the last one).
   eventQueued: bool = false;
   // The instruction of the last access to device memory, decoded into this
