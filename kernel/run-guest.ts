@@ -83,10 +83,11 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
 }
 
 // The guest's physical-address width: the host's (CPUID 80000008H EAX[7:0],
-// which the guest sees too), or 36 where the leaf is missing (SDM Vol. 3A
-// §4.1.4).
+// which the guest sees too), or 36 where the leaf is missing or says
+// nothing (SDM Vol. 3A §4.1.4).
 function physAddressBits(): u32 {
-  return cpu.maxExtLeaf >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 36;
+  const bits = cpu.maxExtLeaf >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 0;
+  return bits >= 36 ? bits : 36;
 }
 
 // The vCPU's local APIC (drivers/lapic/): its interrupt controller, with

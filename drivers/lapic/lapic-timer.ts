@@ -36,7 +36,8 @@ export class LapicTimer extends TimerClient {
   initial: u32 = 0;      // initial-count register
   divide: u32 = 0;       // divide configuration register
   shift: u32 = LAPIC_TIMER_TSC_SHIFT + 1; // log2 of TSC ticks per count (divide by 2)
-  start: u64 = 0;        // guest TSC at which the current count was `initial`
+  start: u64 = 0;        // guest TSC from which `counted` goes on
+  counted: u64 = 0;      // counts of this period before `start` (a divide change)
   running: bool = false; // one-shot or periodic counting
   tscDeadline: u64 = 0;  // IA32_TSC_DEADLINE (SDM §12.5.4.1)
 
@@ -51,6 +52,7 @@ export class LapicTimer extends TimerClient {
     this.divide = 0;
     this.shift = LAPIC_TIMER_TSC_SHIFT + 1;
     this.running = false;
+    this.counted = 0;
     this.tscDeadline = 0;
   }
 
@@ -59,9 +61,9 @@ export class LapicTimer extends TimerClient {
     return m == 3 ? TIMER_ONE_SHOT : m;
   }
 
-  // Counts since `start` (0 if the clock stands before it).
+  // Counts of the current period (or of the one-shot count) by `now`.
   private elapsed(now: u64): u64 {
-    return now < this.start ? 0 : (now - this.start) >> this.shift;
+    return this.counted + (now < this.start ? 0 : (now - this.start) >> this.shift);
   }
 
   // The current-count register (SDM §12.5.4, Figure 12-11): counting down
@@ -81,6 +83,7 @@ export class LapicTimer extends TimerClient {
     if (this.mode() == TIMER_TSC_DEADLINE) return;
     this.initial = value;
     this.start = now;
+    this.counted = 0;
     this.running = value != 0;
     this.arm();
   }
@@ -94,7 +97,8 @@ export class LapicTimer extends TimerClient {
       let k = this.elapsed(now);
       if (this.mode() == TIMER_PERIODIC) k %= <u64>this.initial;
       else if (k > <u64>this.initial) k = <u64>this.initial;
-      this.start = now - (k << newShift);
+      this.counted = k;
+      this.start = now;
     }
     this.shift = newShift;
     this.arm();
@@ -131,11 +135,10 @@ export class LapicTimer extends TimerClient {
       this.clock.cancel(this.timer);
       return;
     }
-    let k = this.elapsed(this.clock.now());
     const n = <u64>this.initial;
     // The end of the current period (periodic) or of the count (one-shot).
-    const periods: u64 = this.mode() == TIMER_PERIODIC ? k / n + 1 : 1;
-    this.clock.arm(this.timer, this.start + ((periods * n) << this.shift));
+    const left = this.counted >= n ? (this.mode() == TIMER_PERIODIC ? n - this.counted % n : 0) : n - this.counted;
+    this.clock.arm(this.timer, this.start + (left << this.shift));
   }
 
   // The count reached 0, or the TSC the deadline: the LVT timer interrupt
@@ -148,10 +151,15 @@ export class LapicTimer extends TimerClient {
     if (mode == TIMER_TSC_DEADLINE) {
       this.tscDeadline = 0;
     } else if (mode == TIMER_PERIODIC && this.running && this.initial != 0) {
+      // The next period starts where this one ended, or at the last period
+      // boundary before now.
       const period = <u64>this.initial << this.shift;
-      const missed = now < this.start ? 0 : (now - this.start) / period;
-      this.start += (missed > 0 ? missed : 1) * period;
-      this.clock.arm(this.timer, this.start + period);
+      const n = <u64>this.initial;
+      let end = this.start + ((n - this.counted % n) << this.shift);
+      if (now > end) end += (now - end) / period * period;
+      this.start = end;
+      this.counted = 0;
+      this.clock.arm(this.timer, end + period);
     } else {
       this.running = false;
     }
