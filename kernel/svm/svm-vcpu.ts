@@ -121,6 +121,13 @@ export class SvmVcpu extends Vcpu {
     return (this.rflags() & RFLAGS_IF) != 0 && (load<u64>(this.vmcb + B.INTERRUPT_SHADOW) & 1) == 0;
   }
 
+  // INTERRUPT_SHADOW bit 0 (APM Vol. 2 §15.21.5).
+  endInterruptShadow(): void {
+    const p = this.vmcb + B.INTERRUPT_SHADOW;
+    const v = load<u64>(p);
+    if ((v & 1) != 0) store<u64>(p, v & ~<u64>1);
+  }
+
   // A virtual interrupt of the highest priority, TPR ignored: the VINTR
   // intercept fires when the guest could take it (§15.21.4).
   setInterruptWindow(on: bool): void {

@@ -99,6 +99,13 @@ export abstract class Vcpu {
   // RFLAGS.IF set and no STI / MOV SS shadow (SDM Vol. 3C §25.4.2 Table
   // 25-3; APM Vol. 2 §15.21.5)?
   abstract interruptible(): bool;
+  // The instruction in an STI or MOV SS shadow has been carried out by the
+  // hypervisor (e.g. the HLT of STI; HLT): the shadow ends with it (SDM Vol.
+  // 3A §7.8.3 "Masking Exceptions and Interrupts When Switching Stacks", Vol.
+  // 2B STI: interrupts are recognized after the next instruction). Left in
+  // the guest state, it would hold off an interrupt for one more guest
+  // instruction, past the wake-up of an STI; HLT loop.
+  abstract endInterruptShadow(): void;
   // Exit as soon as the guest can take an interrupt (VMX interrupt-window
   // exiting, SDM Vol. 3C §26.7.5; SVM V_IRQ with the VINTR intercept, APM
   // Vol. 2 §15.21.4), or stop asking.
@@ -119,8 +126,9 @@ export abstract class Vcpu {
     this.injectEvent(EVENT_HW_EXCEPTION, vector, errorCode, hasErrorCode && (this.cr0() & CR0_PE) != 0);
   }
 
-  // Move past the instruction that exited.
+  // Move past the instruction that exited, which ends any interrupt shadow.
   advance(length: u32): void {
     this.setRip(this.rip() + length);
+    this.endInterruptShadow();
   }
 }

@@ -79,6 +79,11 @@ export class ApicScript {
     regs.rax = value & 0xffffffffn;
     regs.rdx = value >> 32n;
   }
+  // hlt (f4), right after an STI (blocking by STI, interruptibility bit 0)
+  // unless `shadow` is false. The vCPU sleeps until an interrupt is pending.
+  hlt(shadow = true): number {
+    return this.add({ reason: R.HLT, instructionLength: 1, fields: { [VMCS.GUEST_INTERRUPTIBILITY_INFO]: shadow ? 1n : 0n } }, [0xf4]);
+  }
   // The guest runs `ticks` of simulated TSC, then exits (on a CPUID).
   wait(ticks: number | bigint): number {
     return this.add({ reason: R.CPUID, instructionLength: 2, tscAdvance: BigInt(ticks), regs: { rax: 0x40000000n, rcx: 0n } }, [0x0f, 0xa2]);
@@ -113,6 +118,7 @@ export class ApicScript {
       // Interrupt-window exiting (primary processor-based control bit 2) at the entry after step i.
       windowAsked: (i: number) => ((entry(i).vmcs.get(VMCS.PROC_BASED)! >> 2n) & 1n) === 1n,
       rip: (i: number) => entry(i).vmcs.get(VMCS.GUEST_RIP)!,
+      interruptibility: (i: number) => entry(i).vmcs.get(VMCS.GUEST_INTERRUPTIBILITY_INFO) ?? 0n,
     };
   }
 }

@@ -310,6 +310,23 @@ describe("the timer (SDM §12.5.4)", () => {
   });
 });
 
+describe("HLT woken by the timer", () => {
+  it("STI; HLT: the vCPU sleeps until the timer's interrupt, which is injected past the HLT with the STI shadow ended", () => {
+    const s = new ApicScript();
+    enable(s);
+    s.lapicWrite(DIVIDE, 0xb);
+    s.lapicWrite(LVT_TIMER, 0x40);
+    s.lapicWrite(INITIAL, 5_000_000);          // 40,000,000 ticks: 20 ms
+    const hlt = s.hlt();
+    const r = s.run();
+    expect(r.injected(hlt)).toBe(0x40);
+    expect(r.windowAsked(hlt)).toBe(false);
+    expect(r.interruptibility(hlt)).toBe(0n);  // the shadow covered the HLT only (SDM Vol. 2B STI)
+    expect(r.rip(hlt)).toBe(0x7c09n);          // four 2-byte MOVs, then the HLT
+    expect(r.lines).toContainEqual(expect.stringMatching(/^interrupt windows: 0, events re-injected: 0, HLT sleeps: 1 /));
+  });
+});
+
 describe("IPIs to self through the ICR (SDM §12.6.1)", () => {
   it("shorthand self, all-including-self, and a physical destination that is this APIC (ID 0); not others", () => {
     const s = new ApicScript().interrupts(false);
