@@ -124,6 +124,10 @@ export class Lapic extends InterruptController {
     return this.lastFromExt && ext !== null ? ext.source(vector) : this.regs.source(vector);
   }
 
+  // CR8 is TPR[7:4] (SDM §12.8.6.1, Figure 12-25).
+  cr8(): u32 { return this.regs.tpr >> 4; }
+  setCr8(value: u32): void { this.regs.tpr = (value & 0xf) << 4; }
+
   // ---- EOI and IPIs ----
   // The highest vector in service ends; a level-triggered one (its TMR bit)
   // is broadcast to the I/O APIC (SDM §12.8.5).

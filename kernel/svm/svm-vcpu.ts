@@ -75,7 +75,16 @@ export class SvmVcpu extends Vcpu {
   enter(): bool {
     const v = this.vmcb;
     store<u64>(v + B.RAX, load<u64>(this.frame + <usize>RAX * 8));
+    // With V_INTR_MASKING the guest's CR8 is V_TPR (APM Vol. 2 §15.21.1):
+    // the local APIC's task priority goes in, and a CR8 the guest wrote
+    // comes back out (SDM Vol. 3A §12.8.6.1).
+    const ic = this.interrupts;
+    if (ic !== null) store<u8>(v + B.V_INTR, <u8>ic.cr8());
     svmRun(this.frame, physOf(v), physOf(this.hostVmcb));
+    if (ic !== null) {
+      const vtpr = <u32>load<u8>(v + B.V_INTR) & 0xf;
+      if (vtpr != ic.cr8()) ic.setCr8(vtpr);
+    }
     store<u64>(this.frame + <usize>RAX * 8, load<u64>(v + B.RAX));
     store<u8>(v + B.TLB_CONTROL, 0);
     store<u64>(v + B.EVENTINJ, 0); // consumed by the entry

@@ -29,6 +29,11 @@ export abstract class InterruptController {
   // Where `vector` came from, for the statistics: an ISA IRQ (0-15), or one
   // of the SOURCE_* codes below; -1 if none or unknown.
   source(vector: u32): i32 { return -1; }
+  // CR8, the task-priority class in 64-bit mode (SDM Vol. 3A §12.8.6.1: a
+  // read gives TPR[7:4], a write sets TPR[7:4] and clears TPR[3:0]). With
+  // no local APIC it holds nothing and reads 0.
+  cr8(): u32 { return 0; }
+  setCr8(value: u32): void {}
 }
 
 // Sources of an interrupt beyond the ISA IRQs, as the statistics name them

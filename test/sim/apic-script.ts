@@ -79,6 +79,15 @@ export class ApicScript {
     regs.rax = value & 0xffffffffn;
     regs.rdx = value >> 32n;
   }
+  // mov cr8, rax (44 0f 22 c0) and mov rax, cr8 (44 0f 20 c0): CR-access
+  // exits, qualification CR 8, type 0 (to) or 1 (from), register RAX
+  // (SDM Vol. 3C Table 28-3).
+  movToCr8(value: number | bigint): number {
+    return this.add({ reason: R.CR, qualification: 8n, instructionLength: 4, regs: { rax: BigInt(value) } }, [0x44, 0x0f, 0x22, 0xc0]);
+  }
+  movFromCr8(): number {
+    return this.add({ reason: R.CR, qualification: 8n | (1n << 4n), instructionLength: 4, regs: { rax: 0xdeadn } }, [0x44, 0x0f, 0x20, 0xc0]);
+  }
   // hlt (f4), right after an STI (blocking by STI, interruptibility bit 0)
   // unless `shadow` is false. The vCPU sleeps until an interrupt is pending.
   hlt(shadow = true): number {

@@ -6,7 +6,7 @@
 // IRR → ISR → EOI, the timer, IPIs to self, x2APIC and IA32_APIC_BASE.
 import { describe, expect, it } from "vitest";
 import { ApicScript, LAPIC } from "../sim/apic-script.js";
-import { SvmSimExit, VMCB } from "../sim/hal.js";
+import { SvmSimExit, VMCB, VMCS } from "../sim/hal.js";
 import { qemuTcgSvm } from "../sim/cpu-profiles.js";
 import { runSvmGuest, svmPowerOff, X } from "../sim/scripted-svm.js";
 
@@ -98,6 +98,37 @@ describe("priority: TPR, PPR, APR (SDM §12.8.3.1, §12.6.2.4)", () => {
     expect(r.value(ppr2)).toBe(0x80);
     expect(r.injected(still)).toBeNull();
     expect(r.injected(go)).toBe(0x75); // TPR 0: 0x75 goes in
+  });
+});
+
+describe("CR8 is TPR[7:4] (SDM §12.8.6.1)", () => {
+  it("VMX: MOV to CR8 sets TPR[7:4] and clears TPR[3:0]; MOV from CR8 reads TPR[7:4]; bits 63:4 reserved (#GP)", () => {
+    const s = new ApicScript();
+    s.lapicWrite(TPR, 0x3f);
+    const from = s.movFromCr8();
+    const to = s.movToCr8(5);
+    const [tpr, ppr] = [s.lapicRead(TPR), s.lapicRead(PPR)];
+    const bad = s.movToCr8(0x10);
+    const still = s.lapicRead(TPR);
+    const r = s.run();
+    expect(r.value(from)).toBe(3);
+    expect(r.injected(to)).toBeNull();
+    expect(r.rip(to)).toBe(0x7c0an);             // past the 4-byte MOV
+    expect([r.value(tpr), r.value(ppr)]).toEqual([0x50, 0x50]);
+    expect(r.injected(bad)).toBe("#GP");
+    expect(r.value(still)).toBe(0x50);
+    expect(r.hal.entries[0].vmcs.get(VMCS.PROC_BASED)! & (3n << 19n)).toBe(3n << 19n); // CR8-load/store exiting
+  });
+
+  it("VMX: a vector whose class is not above CR8 waits until CR8 drops", () => {
+    const s = new ApicScript();
+    enable(s);
+    s.movToCr8(5);
+    const held = s.lapicWrite(ICR_LO, 0x00040045);
+    const go = s.movToCr8(0);
+    const r = s.run();
+    expect(r.injected(held)).toBeNull();
+    expect(r.injected(go)).toBe(0x45);
   });
 });
 
@@ -512,5 +543,20 @@ describe("under SVM (#NPF, MSR intercepts, EVENTINJ)", () => {
     expect(u64(run(3).vmcb, VMCB.EVENTINJ)).toBe(0n);
     expect(u64(run(5).vmcb, VMCB.RAX)).toBe(0x00050014n);
     expect(u64(run(5).vmcb, VMCB.RIP)).toBe(0x7c0cn);          // each length decoded: 2+2+2+2+2+2
+  });
+
+  it("CR8 is V_TPR (V_INTR_MASKING): the APIC's TPR goes in before VMRUN, a CR8 the guest wrote comes back", () => {
+    const code = [0x89, 0x03, 0x8b, 0x03, 0x8b, 0x03, 0xe6, 0xf4];
+    const r = runSvmGuest(qemuTcgSvm, [
+      npf(TPR, true, 0x2an),                            // TPR 0x2a by MMIO
+      { ...npf(TPR, false), save: { ...IF, [VMCB.V_INTR]: 0x01000007n } }, // the guest ran MOV CR8, 7 meanwhile
+      npf(PPR, false),
+      svmPowerOff,
+    ], code, "guest_mode=protected32");
+    const vtpr = (i: number) => u64(r.hal.vmruns[i].vmcb, VMCB.V_INTR) & 0xffn;
+    expect(vtpr(1)).toBe(2n);                                  // TPR[7:4] of 0x2a
+    expect(r.hal.vmruns[2].regs.rax & 0xffn).toBe(0x70n);      // CR8 7: TPR 0x70
+    expect(r.hal.vmruns[3].regs.rax & 0xffn).toBe(0x70n);      // PPR follows
+    expect(vtpr(3)).toBe(7n);
   });
 });
