@@ -93,6 +93,21 @@ describe("the router: ISA IRQ 0 is GSI 2 (the interrupt source override)", () =>
   });
 });
 
+describe("the router: every other ISA IRQ n is GSI n", () => {
+  it("the RTC's IRQ 8 (periodic interrupt, 1024 Hz) arrives through entry 8", () => {
+    const s = new ApicScript();
+    setup(s, 0x38, 8);
+    s.out(0x70, 0x0a);
+    s.out(0x71, 0x26);                           // register A: divider on, rate 6 (976.56 µs)
+    s.out(0x70, 0x0b);
+    s.out(0x71, 0x42);                           // register B: PIE, 24-hour
+    const tick = s.wait(2_100_000);
+    const r = s.run();
+    expect(r.injected(tick)).toBe(0x38);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^ {2}0x38 {4}GSI {2}8 {12}1$/));
+  });
+});
+
 describe("level triggering: remote IRR and the EOI broadcast (82093AA §3.2.4; SDM §12.8.5)", () => {
   it("a pulse on a level entry: remote IRR and TMR set on delivery, cleared by the EOI; nothing sent again", () => {
     const s = new ApicScript();
