@@ -1,10 +1,10 @@
 // Build a VM around a boot module and run it to the end:
 //   guest RAM (host frames after the core's memory) → the VM object and its
-//   devices on the port bus (debug-exit port, the legacy PC: 8259 pair,
-//   8254, port 0x61, RTC/CMOS; the UART on IRQ 4) → the backend's vCPU (VMX:
-//   VMXON, EPT, MSR bitmap, VMCS; SVM: EFER.SVME, NPT, MSR permission
-//   map, VMCB) → load the image → its initial state into the vCPU → the
-//   vCPU loop → report and statistics.
+//   devices on the port and MMIO buses (the UART on IRQ 4, debug-exit port, and the PC:
+//   8259 pair, I/O APIC, the IRQ router, 8254, port 0x61, RTC/CMOS) → the
+//   backend's vCPU (VMX: VMXON, EPT, MSR bitmap, VMCS; SVM: EFER.SVME, NPT,
+//   MSR permission map, VMCB) and its local APIC → load the image → its
+//   initial state into the vCPU → the vCPU loop → report and statistics.
 import { Mb2Info } from "./boot/multiboot2";
 import { isUsable } from "./boot/memory-map";
 import { optionDecimal, optionIs, findOption } from "./boot/cmdline";
@@ -29,6 +29,13 @@ import { I8254, PIT_BASE } from "../drivers/i8254";
 import { SystemControlPortB, PORT_B } from "../drivers/port-b";
 import { RtcCmos, RTC_BASE } from "../drivers/rtc-cmos";
 import { IrqLine } from "./vm/irq";
+import { IrqRouter } from "./vm/irq-router";
+import { IoApic, IOAPIC_BASE, IOAPIC_BYTES } from "../drivers/ioapic";
+import { Lapic } from "../drivers/lapic/lapic";
+import { LapicMsrs } from "../drivers/lapic/lapic-msrs";
+import { lapicTimerKhz } from "../drivers/lapic/lapic-timer";
+import { cpuid } from "./cpu/cpuid";
+import { cpu } from "./cpu/identify";
 import { MmioScratch, MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES } from "../drivers/mmio-scratch";
 import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./console/console";
 import { setBaselineExits, rdtsc } from "./hal/imports";
@@ -49,20 +56,25 @@ const FOUR_GIB: u64 = <u64>4 << 30;
 // the host's RTC.
 export const GUEST_RTC_START: u64 = 946684800;
 
-// The legacy PC devices that guests probe (DESIGN.md: a missing PIT hangs
-// many guests, Linux calibrates against it and checks RTC register D).
+// The PC devices that guests probe (DESIGN.md: a missing PIT hangs many
+// guests, Linux calibrates against it and checks RTC register D), and the
+// interrupt controllers behind their lines.
 export class LegacyPc {
-  constructor(public pic: I8259Pair, public pit: I8254, public portB: SystemControlPortB, public rtc: RtcCmos) {}
+  constructor(public pic: I8259Pair, public ioapic: IoApic, public router: IrqRouter, public pit: I8254,
+    public portB: SystemControlPortB, public rtc: RtcCmos) {}
 }
 
-// Make the legacy PC devices and put them on the VM's port bus. Their
-// interrupt lines go straight to the 8259 pair (ISA IRQ 0: PIT channel 0,
-// IRQ 8: RTC), which the vCPU loop asks as the interrupt controller.
+// Make the PC devices and put them on the VM's buses. Their interrupt lines
+// go to the IRQ router (ISA IRQ 0: PIT channel 0, IRQ 8: RTC), which drives
+// both the 8259 pair and the I/O APIC (kernel/vm/irq-router.ts).
 export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
   const pic = new I8259Pair();
-  const pit = new I8254(vm.clock, new IrqLine(pic.sink, 0));
+  const ioapic = new IoApic();
+  vm.mmio.register(IOAPIC_BASE, IOAPIC_BYTES, ioapic);
+  const router = new IrqRouter(pic.sink, ioapic.inputs);
+  const pit = new I8254(vm.clock, new IrqLine(router, 0));
   const portB = new SystemControlPortB(pit);
-  const rtc = new RtcCmos(vm.clock, new IrqLine(pic.sink, 8), rtcStart);
+  const rtc = new RtcCmos(vm.clock, new IrqLine(router, 8), rtcStart);
   rtc.setMemorySize(ramBytes < FOUR_GIB ? ramBytes : FOUR_GIB, ramBytes > FOUR_GIB ? ramBytes - FOUR_GIB : 0);
   vm.ports.register(PIC_MASTER, 2, pic.master);
   vm.ports.register(PIC_SLAVE, 2, pic.slave);
@@ -70,7 +82,30 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
   vm.ports.register(PIT_BASE, 4, pit);
   vm.ports.register(PORT_B, 1, portB);
   vm.ports.register(RTC_BASE, 2, rtc);
-  return new LegacyPc(pic, pit, portB, rtc);
+  return new LegacyPc(pic, ioapic, router, pit, portB, rtc);
+}
+
+// The guest's physical-address width: the host's (CPUID 80000008H EAX[7:0],
+// which the guest sees too), or 36 where the leaf is missing or says
+// nothing (SDM Vol. 3A §4.1.4).
+function physAddressBits(): u32 {
+  const bits = cpu.maxExtLeaf >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 0;
+  return bits >= 36 ? bits : 36;
+}
+
+// The vCPU's local APIC (drivers/lapic/): its interrupt controller, with
+// the 8259 pair behind LINT0 and its EOIs broadcast to the I/O APIC, which
+// delivers to it; its xAPIC page on the MMIO bus; its MSRs.
+export function addLocalApic(vm: Vm, vcpu: Vcpu, pc: LegacyPc, physBits: u32): Lapic {
+  const lapic = new Lapic(vm.clock, vm.mmio, vcpu.id, vm.memory.size, physBits);
+  lapic.ext = pc.pic;
+  lapic.eoiListener = pc.ioapic.eoiPort;
+  pc.ioapic.bus = lapic.bus;
+  vcpu.interrupts = lapic;
+  vcpu.apic = new LapicMsrs(lapic);
+  vcpu.features.lapic = true;
+  vcpu.features.apicTimerKhz = lapicTimerKhz(vm.clock.tscKhz);
+  return lapic;
 }
 
 // guest_ram=MiB on the command line: the size in bytes, or 0 (reported) if invalid.
@@ -174,9 +209,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
   if (vcpu === null) return false;
   vm.vcpus.push(vcpu!);
-  // No local APIC model yet: the vCPU takes its interrupts from the 8259
-  // pair's INTR output, as a PC does in virtual-wire mode.
-  vcpu!.interrupts = pc.pic;
+  addLocalApic(vm, vcpu!, pc, physAddressBits());
 
   const start = new InitialState();
   if (!loadFlatImage(vm.memory, info.moduleStart, info.moduleEnd, <CpuMode>mode, start)) return false;

@@ -104,8 +104,10 @@ export const CPUID1_ECX_CX16: u32 = 1 << 13;
 export const CPUID1_ECX_PCID: u32 = 1 << 17;
 export const CPUID1_ECX_SSE4_1: u32 = 1 << 19;
 export const CPUID1_ECX_SSE4_2: u32 = 1 << 20;
+export const CPUID1_ECX_X2APIC: u32 = 1 << 21;
 export const CPUID1_ECX_MOVBE: u32 = 1 << 22;
 export const CPUID1_ECX_POPCNT: u32 = 1 << 23;
+export const CPUID1_ECX_TSC_DEADLINE: u32 = 1 << 24;
 export const CPUID1_ECX_AES: u32 = 1 << 25;
 export const CPUID1_ECX_XSAVE: u32 = 1 << 26;
 export const CPUID1_ECX_OSXSAVE: u32 = 1 << 27; // mirrors CR4.OSXSAVE
@@ -134,6 +136,8 @@ export const CPUID1_EDX_FXSR: u32 = 1 << 24;
 export const CPUID1_EDX_SSE: u32 = 1 << 25;
 export const CPUID1_EDX_SSE2: u32 = 1 << 26;
 export const CPUID1_EDX_SS: u32 = 1 << 27;
+// Leaf 06H EAX: the APIC timer always runs (ARAT).
+export const CPUID6_EAX_ARAT: u32 = 1 << 2;
 // Leaf 07H subleaf 0 EBX.
 export const CPUID7_EBX_FSGSBASE: u32 = 1 << 0;
 export const CPUID7_EBX_BMI1: u32 = 1 << 3;

@@ -1,12 +1,14 @@
 // RDMSR/WRMSR exits for the MSRs the policy emulates (kernel/vm/msr-policy.ts);
 // every other MSR that exits raises #GP in the guest, as a CPU without it
-// would. Passed-through MSRs never exit.
+// would. Passed-through MSRs never exit. The local APIC's (IA32_APIC_BASE,
+// IA32_TSC_DEADLINE, the x2APIC range) go to the vCPU's APIC model, which
+// says when they #GP (drivers/lapic/lapic-msrs.ts).
 import { Vcpu, RAX, RDX } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
 import {
   msrHandling, MSR_EMULATED, MSR_PASS, IA32_TSC, IA32_APIC_BASE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE,
-  IA32_EFER,
+  IA32_EFER, IA32_TSC_DEADLINE, X2APIC_MSR_FIRST, X2APIC_MSR_LAST,
 } from "../vm/msr-policy";
 import { rdtsc } from "../hal/imports";
 import { EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, CR0_PG, VECTOR_GP } from "../arch/x86";
@@ -17,6 +19,10 @@ const EFER_WRITABLE: u64 = EFER_SCE | EFER_LME | EFER_NXE;
 
 // An MSR the policy passes through exited anyway: the bitmaps disagree
 // with the table, a hypervisor bug the VM stops on rather than hide.
+function isApicMsr(msr: u32): bool {
+  return msr == IA32_APIC_BASE || msr == IA32_TSC_DEADLINE || (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST);
+}
+
 function passedThroughButExited(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.vm.stop(StopReason.Unhandled, 0, exit.raw);
   return Action.Stop;
@@ -32,8 +38,14 @@ export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
   }
   const m = vcpu.msrs;
   let value: u64 = 0;
-  if (msr == IA32_TSC) value = vcpu.vm.clock.now();
-  else if (msr == IA32_APIC_BASE) value = m.apicBase;
+  if (isApicMsr(msr)) {
+    const apic = vcpu.apic;
+    if (apic === null || !apic.read(msr)) {
+      vcpu.injectException(VECTOR_GP, 0, true);
+      return Action.Resume;
+    }
+    value = apic.value;
+  } else if (msr == IA32_TSC) value = vcpu.vm.clock.now();
   else if (msr == IA32_MISC_ENABLE) value = m.miscEnable;
   else if (msr == IA32_PAT) value = m.pat;
   else if (msr == IA32_MTRR_DEF_TYPE) value = m.mtrrDefType;
@@ -83,6 +95,10 @@ function mtrrDefTypeValid(v: u64): bool {
 // False if the value is one the CPU would refuse with #GP.
 function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
   const m = vcpu.msrs;
+  if (isApicMsr(msr)) {
+    const apic = vcpu.apic;
+    return apic !== null && apic.write(msr, value);
+  }
   if (msr == IA32_TSC) {
     // A write sets the TSC the guest reads (SDM Vol. 3B §18.17): one offset
     // for the VM's clock and every vCPU's hardware offset.
@@ -90,8 +106,6 @@ function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
     vm.clock.offset = value - rdtsc();
     for (let i = 0; i < vm.vcpus.length; i++) vm.vcpus[i].setTscOffset(vm.clock.offset);
   }
-  // The APIC base's address and enable bits are not movable yet: keep them.
-  else if (msr == IA32_APIC_BASE) return true;
   else if (msr == IA32_MISC_ENABLE) m.miscEnable = value;
   else if (msr == IA32_PAT) {
     if (!patValid(value)) return false;

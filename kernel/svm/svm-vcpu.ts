@@ -75,7 +75,16 @@ export class SvmVcpu extends Vcpu {
   enter(): bool {
     const v = this.vmcb;
     store<u64>(v + B.RAX, load<u64>(this.frame + <usize>RAX * 8));
+    // With V_INTR_MASKING the guest's CR8 is V_TPR (APM Vol. 2 §15.21.1):
+    // the local APIC's task priority goes in, and a CR8 the guest wrote
+    // comes back out (SDM Vol. 3A §12.8.6.1).
+    const ic = this.interrupts;
+    if (ic !== null) store<u8>(v + B.V_INTR, <u8>ic.cr8());
     svmRun(this.frame, physOf(v), physOf(this.hostVmcb));
+    if (ic !== null) {
+      const vtpr = <u32>load<u8>(v + B.V_INTR) & 0xf;
+      if (vtpr != ic.cr8()) ic.setCr8(vtpr);
+    }
     store<u64>(this.frame + <usize>RAX * 8, load<u64>(v + B.RAX));
     store<u8>(v + B.TLB_CONTROL, 0);
     store<u64>(v + B.EVENTINJ, 0); // consumed by the entry
@@ -120,6 +129,13 @@ export class SvmVcpu extends Vcpu {
 
   interruptible(): bool {
     return (this.rflags() & RFLAGS_IF) != 0 && (load<u64>(this.vmcb + B.INTERRUPT_SHADOW) & 1) == 0;
+  }
+
+  // INTERRUPT_SHADOW bit 0 (APM Vol. 2 §15.21.5).
+  endInterruptShadow(): void {
+    const p = this.vmcb + B.INTERRUPT_SHADOW;
+    const v = load<u64>(p);
+    if ((v & 1) != 0) store<u64>(p, v & ~<u64>1);
   }
 
   // A virtual interrupt of the highest priority, TPR ignored: the VINTR

@@ -10,16 +10,21 @@
 // (GuestFeatures, kernel/vm/guest-features.ts). On top of the host's bits,
 // synthesize() sets the few values tsvisor decides itself: the max-leaf
 // clamps, the one-processor topology of leaf 01H EBX, the hypervisor bit,
-// OSXSAVE, the XSAVE sizes, the linear-address width, and the tsvisor
-// leaves 40000000H-40000001H.
+// OSXSAVE, the XSAVE sizes, the linear-address width, the local APIC's
+// features (below), and the tsvisor leaves 40000000H-40000001H.
+//
+// The local APIC is the guest's own model (drivers/lapic/), whatever the
+// host has: where the vCPU has one (GuestFeatures.lapic), leaf 01H says
+// APIC (EDX[9]), x2APIC (ECX[21]) and TSC-deadline (ECX[24]), leaf 06H
+// ARAT (EAX[2]: the timer runs on the VM clock, never stopped by the
+// vCPU's idle states), and 40000001H EBX its timer's clock in kHz.
 //
 // Hidden because nothing behind them is virtualized (the reason for each
 // group is beside its row when it shares a register with kept bits):
 //   VMX, SMX, SVM and leaf 8000000AH (no nested virtualization); MONITOR/
 //   MWAIT and MONITORX (would idle the physical CPU); LA57 (the guest page
-//   walk is 4-level); x2APIC and TSC-deadline (no local APIC device yet:
-//   only IA32_APIC_BASE is emulated); PDCM and leaf 0AH (no PMU), DS/DTES64,
-//   DS-CPL; ACPI/TM/TM2/EIST/thermal and leaf 06H; MCE/MCA (no machine-check
+//   walk is 4-level); PDCM and leaf 0AH (no PMU), DS/DTES64, DS-CPL;
+//   ACPI/TM/TM2/EIST/thermal and the rest of leaf 06H; MCE/MCA (no machine-check
 //   MSRs); MTRR (only IA32_MTRR_DEF_TYPE is shadowed); PSN, CNXT-ID, SDBG,
 //   xTPR, DCA; SGX, PT (leaf 14H), MPX, RDT, TSX, PKU/OSPKE, WAITPKG, CET,
 //   TSC_ADJUST, AVX-512, AMX, the speculation-control MSR bits (IBRS, STIBP,
@@ -63,6 +68,7 @@ const GUEST_XCR0: u32 = <u32>(X.XCR0_X87 | X.XCR0_SSE | X.XCR0_AVX);
 const GUEST_LINEAR_BITS: u32 = 48;
 const LEAF_BASIC: u32 = 0x0;
 const LEAF_FEATURES: u32 = 0x1;
+const LEAF_THERMAL_POWER: u32 = 0x6;
 const LEAF_XSAVE: u32 = 0xd;
 const LEAF_EXT: u32 = 0x80000000;
 const LEAF_ADDRESS_SIZES: u32 = 0x80000008;
@@ -95,10 +101,10 @@ const TABLE: StaticArray<u32> = [
   // 01H ECX: XSAVE and the AVX family need the guest's XCR0 loaded by XSETBV.
   0x1, ANY, ECX | IF_XSAVE, X.CPUID1_ECX_XSAVE | X.CPUID1_ECX_AVX | X.CPUID1_ECX_FMA | X.CPUID1_ECX_F16C,
   // 01H EDX: the base architecture the guest owns (paging, TSC, FPU/SSE,
-  // SYSENTER); APIC stays (IA32_APIC_BASE is emulated). Not MCE, MTRR, MCA,
-  // PSN, DS, ACPI, TM, HTT, PBE. SDM Table 3-11.
+  // SYSENTER); APIC is synthesized (the guest's own model). Not MCE, MTRR,
+  // MCA, PSN, DS, ACPI, TM, HTT, PBE. SDM Table 3-11.
   0x1, ANY, EDX | ALWAYS, X.CPUID1_EDX_FPU | X.CPUID1_EDX_VME | X.CPUID1_EDX_DE | X.CPUID1_EDX_PSE |
-    X.CPUID1_EDX_TSC | X.CPUID1_EDX_MSR | X.CPUID1_EDX_PAE | X.CPUID1_EDX_CX8 | X.CPUID1_EDX_APIC |
+    X.CPUID1_EDX_TSC | X.CPUID1_EDX_MSR | X.CPUID1_EDX_PAE | X.CPUID1_EDX_CX8 |
     X.CPUID1_EDX_SEP | X.CPUID1_EDX_PGE | X.CPUID1_EDX_CMOV | X.CPUID1_EDX_PAT | X.CPUID1_EDX_PSE36 |
     X.CPUID1_EDX_CLFSH | X.CPUID1_EDX_MMX | X.CPUID1_EDX_FXSR | X.CPUID1_EDX_SSE | X.CPUID1_EDX_SSE2 |
     X.CPUID1_EDX_SS,
@@ -209,8 +215,6 @@ function lastLeafBelow(limit: u32): u32 {
 const TABLE_LAST_BASIC: u32 = lastLeafBelow(LEAF_HV_BASE);
 const TABLE_LAST_EXT: u32 = lastLeafBelow(0xffffffff);
 
-// TSC frequency in kHz for leaf 40000001H EAX (0: unknown), set at boot.
-
 const host = memory.data(16, 16); // the host's EAX, EBX, ECX, EDX
 const out = memory.data(16, 16);  // the guest's
 const view = new CpuidResult();
@@ -278,7 +282,13 @@ function synthesize(leaf: u32, subleaf: u32, vcpu: Vcpu, apicId: u32): void {
     let ecx = reg(ECX) | X.CPUID1_ECX_HYPERVISOR;
     // OSXSAVE mirrors the guest's CR4.OSXSAVE, not the hypervisor's (SDM Table 3-10).
     if (f.xsave && (vcpu.cr4() & X.CR4_OSXSAVE) != 0) ecx |= X.CPUID1_ECX_OSXSAVE;
+    if (f.lapic) {
+      ecx |= X.CPUID1_ECX_X2APIC | X.CPUID1_ECX_TSC_DEADLINE;
+      setReg(EDX, reg(EDX) | X.CPUID1_EDX_APIC);
+    }
     setReg(ECX, ecx);
+  } else if (leaf == LEAF_THERMAL_POWER) {
+    if (f.lapic) setReg(EAX, X.CPUID6_EAX_ARAT);
   } else if (leaf == LEAF_XSAVE && f.xsave && subleaf <= 1) {
     // The sizes follow the guest's components, not the host's: ECX for
     // all of them, EBX for those enabled in XCR0 (the CPU's own answer,
@@ -304,7 +314,10 @@ function synthesize(leaf: u32, subleaf: u32, vcpu: Vcpu, apicId: u32): void {
 }
 
 // Leaves 40000000H-4FFFFFFFH, reserved for hypervisors: tsvisor's own.
-function hypervisorLeaf(leaf: u32, tscKhz: u32): void {
+// 40000001H: EAX the TSC's frequency in kHz (0: unknown), EBX the local
+// APIC timer's input clock in kHz (0: no APIC model), as VMware's timing
+// leaf 40000010H gives them.
+function hypervisorLeaf(leaf: u32, tscKhz: u32, apicTimerKhz: u32): void {
   if (leaf == LEAF_HV_BASE) {
     setReg(EAX, LEAF_HV_TSC); // the last tsvisor leaf
     setReg(EBX, SIG_EBX);
@@ -312,6 +325,7 @@ function hypervisorLeaf(leaf: u32, tscKhz: u32): void {
     setReg(EDX, SIG_EDX);
   } else if (leaf == LEAF_HV_TSC) {
     setReg(EAX, tscKhz);
+    setReg(EBX, apicTimerKhz);
   }
 }
 
@@ -320,7 +334,7 @@ function hypervisorLeaf(leaf: u32, tscKhz: u32): void {
 export function guestCpuid(leaf: u32, subleaf: u32, vcpu: Vcpu, apicId: u32): CpuidResult {
   memory.fill(out, 0, 16);
   if (leaf >= LEAF_HV_BASE && leaf <= LEAF_HV_LAST) {
-    hypervisorLeaf(leaf, vcpu.vm.clock.tscKhz);
+    hypervisorLeaf(leaf, vcpu.vm.clock.tscKhz, vcpu.features.apicTimerKhz);
   } else if (hostHasLeaf(leaf)) {
     passHostBits(leaf, subleaf, vcpu.features);
     synthesize(leaf, subleaf, vcpu, apicId);

@@ -1,9 +1,10 @@
 // What the backend really enabled for a guest: the instructions it can
-// execute without #UD. CPUID offers a feature that depends on one of these
-// only where it is true (kernel/vm/cpuid-policy.ts). Each backend fills it
-// when it creates the vCPU: VMX from the secondary controls the CPU granted
+// execute without #UD; and the device models CPUID describes. CPUID offers
+// a feature that depends on one of these only where it is true
+// (kernel/vm/cpuid-policy.ts). Each backend fills the first three when it
+// creates the vCPU: VMX from the secondary controls the CPU granted
 // (kernel/vmx/vmcs-setup.ts), SVM from what runs unintercepted
-// (kernel/svm/svm-create.ts).
+// (kernel/svm/svm-create.ts); the VM build fills the local APIC's.
 export class GuestFeatures {
   // XSAVE/XRSTOR and XSETBV, and with them AVX: the hypervisor runs with
   // CR4.OSXSAVE so that it can load the guest's XCR0 (kernel/platform/xsave.ts).
@@ -14,4 +15,9 @@ export class GuestFeatures {
   // INVPCID. VMX: the "enable INVPCID" control, without which it raises #UD
   // (SDM Vol. 3C §26.3, Table 25-7). SVM: not intercepted.
   invpcid: bool = false;
+  // A local APIC model (drivers/lapic/): xAPIC and x2APIC, the TSC-deadline
+  // timer mode, a timer that runs whatever the vCPU does (ARAT), and its
+  // timer's input clock in kHz (kernel/run-guest.ts addLocalApic).
+  lapic: bool = false;
+  apicTimerKhz: u32 = 0;
 }

@@ -50,4 +50,21 @@ export class MmioBus {
     this.devices[index]!.write(gpa - this.bases[index], size, value);
   }
   deviceName(index: i32): string { return this.devices[index]!.name(); }
+
+  // Move `device`'s range to start at `base`, keeping its length (a local
+  // APIC whose IA32_APIC_BASE moves). False, and nothing moved, if the
+  // device is not on the bus or the new range would wrap or overlap another.
+  relocate(device: MmioDevice, base: u64): bool {
+    let at = -1;
+    for (let i = 0; i < this.count; i++) if (this.devices[i] === device) at = i;
+    if (at < 0) return false;
+    const end = base + (this.ends[at] - this.bases[at]);
+    if (end < base) return false;
+    for (let i = 0; i < this.count; i++) {
+      if (i != at && base < this.ends[i] && this.bases[i] < end) return false;
+    }
+    this.bases[at] = base;
+    this.ends[at] = end;
+    return true;
+  }
 }

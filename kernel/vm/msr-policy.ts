@@ -21,6 +21,10 @@ export const IA32_SYSENTER_CS: u32 = 0x174;
 export const IA32_SYSENTER_ESP: u32 = 0x175;
 export const IA32_SYSENTER_EIP: u32 = 0x176;
 export const IA32_MISC_ENABLE: u32 = 0x1a0;
+export const IA32_TSC_DEADLINE: u32 = 0x6e0;
+// The x2APIC registers (SDM Vol. 3A §12.12.1.2, Table 12-6).
+export const X2APIC_MSR_FIRST: u32 = 0x800;
+export const X2APIC_MSR_LAST: u32 = 0x8ff;
 export const IA32_PAT: u32 = 0x277;
 export const IA32_MTRR_DEF_TYPE: u32 = 0x2ff;
 export const IA32_EFER: u32 = 0xc0000080;
@@ -39,12 +43,15 @@ const WITH_RDTSCP: u32 = 1; // the guest has RDTSCP/RDPID (kernel/vm/guest-featu
 
 const INDEX: StaticArray<u32> = [
   // Emulated. IA32_TSC: the guest's TSC is the host's plus an offset, which
-  // a write moves (SDM Vol. 3B §18.17). APIC base, MISC_ENABLE, PAT and
-  // MTRR_DEF_TYPE: values of the guest's own, none loaded into the host
-  // (SDM Vol. 3A §12.4.4, Vol. 4 Table 2-2, §13.12.4, §13.11.2.1). EFER:
-  // kept in the VMCS / VMCB guest state ("load/save IA32_EFER", SDM Vol. 3C
-  // §25.8.1; APM Vol. 2 §15.5.1), written only after its bits are checked.
-  IA32_TSC, IA32_APIC_BASE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE, IA32_EFER,
+  // a write moves (SDM Vol. 3B §18.17). APIC base and TSC deadline: the
+  // guest's local APIC model (drivers/lapic/, SDM Vol. 3A §12.4.4,
+  // §12.5.4.1), as are the x2APIC MSRs 800H-8FFH (below the table: a
+  // range). MISC_ENABLE, PAT and MTRR_DEF_TYPE: values of the guest's own,
+  // none loaded into the host (Vol. 4 Table 2-2, §13.12.4, §13.11.2.1).
+  // EFER: kept in the VMCS / VMCB guest state ("load/save IA32_EFER", SDM
+  // Vol. 3C §25.8.1; APM Vol. 2 §15.5.1), written only after its bits are
+  // checked.
+  IA32_TSC, IA32_APIC_BASE, IA32_TSC_DEADLINE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE, IA32_EFER,
   // Passed through, switched by the CPU on every entry and exit: SYSENTER
   // CS/ESP/EIP and FS/GS base are VMCS guest-state fields (SDM Vol. 3C
   // §25.4.1-2, saved on exit §28.3.2, host values loaded §28.5.1); under
@@ -62,20 +69,23 @@ const INDEX: StaticArray<u32> = [
   IA32_TSC_AUX,
 ];
 const HANDLING: StaticArray<u32> = [
-  MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED,
+  MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS,
 ];
 const NEEDS: StaticArray<u32> = [
-  ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
+  ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   WITH_RDTSCP,
 ];
 
 // How the guest's access to `msr` is handled, given whether it has RDTSCP.
+// The x2APIC range is emulated: the local APIC raises #GP outside x2APIC
+// mode (IA32_APIC_BASE.EXTD clear) and for the registers Table 12-6 lacks.
 export function msrHandling(msr: u32, rdtscp: bool): u32 {
+  if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST) return MSR_EMULATED;
   for (let i = 0; i < INDEX.length; i++) {
     if (unchecked(INDEX[i]) != msr) continue;
     const needs = unchecked(NEEDS[i]);

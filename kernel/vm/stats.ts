@@ -3,6 +3,7 @@
 // allocation.
 import { ExitKind, exitKindName } from "./exit";
 import { begin, endl, line, puts, putDec, putHex } from "../console/console";
+import { SOURCE_GSI, SOURCE_LAPIC_TIMER, SOURCE_IPI, SOURCE_LAPIC_ERROR } from "./irq";
 
 const N = <i32>ExitKind.Count;
 
@@ -69,14 +70,7 @@ export class ExitStats {
         begin("  ");
         putHex(v, 2);
         puts("    ");
-        const src = this.injectedSource[v];
-        if (src < 0) pad("-", 8);
-        else {
-          puts("IRQ ");
-          puts(src < 10 ? " " : "");
-          putDec(src);
-          puts("  ");
-        }
+        putSource(this.injectedSource[v]);
         putDecRight(n, 11);
         endl();
       }
@@ -91,6 +85,22 @@ export class ExitStats {
     putDec(this.asleepTicks);
     puts(" ticks asleep)");
     endl();
+  }
+}
+
+// An interrupt's source in the table's 8 columns: "IRQ  0", "GSI  2",
+// "timer" (the local APIC's), "IPI", "error" or "-".
+function putSource(src: i32): void {
+  if (src < 0) pad("-", 8);
+  else if (src == SOURCE_LAPIC_TIMER) pad("timer", 8);
+  else if (src == SOURCE_IPI) pad("IPI", 8);
+  else if (src == SOURCE_LAPIC_ERROR) pad("error", 8);
+  else {
+    const n = src >= SOURCE_GSI ? src - SOURCE_GSI : src;
+    puts(src >= SOURCE_GSI ? "GSI " : "IRQ ");
+    puts(n < 10 ? " " : "");
+    putDec(n);
+    puts("  ");
   }
 }
 

@@ -9,6 +9,7 @@ import { ExitInfo } from "./exit";
 import { InitialState } from "./initial-state";
 import { VirtualMsrs } from "./virtual-msrs";
 import { InterruptController } from "./irq";
+import { ApicMsrs } from "./apic-msrs";
 import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 import { hostTimer } from "../platform/host-timer";
@@ -39,6 +40,9 @@ export abstract class Vcpu {
   // Where the vCPU takes external interrupts from (its local APIC, or the
   // 8259 in virtual-wire mode); null: none are wired.
   interrupts: InterruptController | null = null;
+  // Its local APIC's MSRs (IA32_APIC_BASE, IA32_TSC_DEADLINE, x2APIC);
+  // null: no APIC model, and those MSRs raise #GP.
+  apic: ApicMsrs | null = null;
   // An event is queued for the next entry (injectEvent since the last one).
   eventQueued: bool = false;
   // The instruction of the last access to device memory, decoded into this
@@ -99,6 +103,13 @@ export abstract class Vcpu {
   // RFLAGS.IF set and no STI / MOV SS shadow (SDM Vol. 3C §25.4.2 Table
   // 25-3; APM Vol. 2 §15.21.5)?
   abstract interruptible(): bool;
+  // The instruction in an STI or MOV SS shadow has been carried out by the
+  // hypervisor (e.g. the HLT of STI; HLT): the shadow ends with it (SDM Vol.
+  // 3A §7.8.3 "Masking Exceptions and Interrupts When Switching Stacks", Vol.
+  // 2B STI: interrupts are recognized after the next instruction). Left in
+  // the guest state, it would hold off an interrupt for one more guest
+  // instruction, past the wake-up of an STI; HLT loop.
+  abstract endInterruptShadow(): void;
   // Exit as soon as the guest can take an interrupt (VMX interrupt-window
   // exiting, SDM Vol. 3C §26.7.5; SVM V_IRQ with the VINTR intercept, APM
   // Vol. 2 §15.21.4), or stop asking.
@@ -119,14 +130,16 @@ export abstract class Vcpu {
     this.injectEvent(EVENT_HW_EXCEPTION, vector, errorCode, hasErrorCode && (this.cr0() & CR0_PE) != 0);
   }
 
-  // Move past the instruction that exited. A length of 0 means the
-  // backend could not find it (no NRIP save and bytes it cannot decode):
-  // resuming at the same RIP would exit again forever, so the VM stops.
+  // Move past the instruction that exited, which ends any interrupt shadow.
+  // A length of 0 means the backend could not find it (no NRIP save and
+  // bytes it cannot decode): resuming at the same RIP would exit again
+  // forever, so the VM stops.
   advance(length: u32): void {
     if (length == 0) {
       this.vm.stop(StopReason.UnknownLength, 0, this.exit.raw);
       return;
     }
     this.setRip(this.rip() + length);
+    this.endInterruptShadow();
   }
 }

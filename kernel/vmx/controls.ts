@@ -12,6 +12,11 @@ export const PIN_PREEMPTION_TIMER: u32 = 1 << 6; // counts down in the guest at 
 export const PROC_INTERRUPT_WINDOW_EXITING: u32 = 1 << 2; // exit once the guest can take an interrupt
 export const PROC_USE_TSC_OFFSETTING: u32 = 1 << 3; // RDTSC/RDTSCP/RDMSR(TSC) in the guest add TSC_OFFSET
 export const PROC_HLT_EXITING: u32 = 1 << 7; // the vCPU sleeps in the hypervisor
+// MOV to and from CR8 exit: CR8 is the local APIC model's TPR (kernel/exits/
+// cr-access.ts). Without them, and without a TPR shadow, a 64-bit guest's
+// MOV to CR8 would write the host's own TPR (SDM Vol. 3C §26.3).
+export const PROC_CR8_LOAD_EXITING: u32 = 1 << 19;
+export const PROC_CR8_STORE_EXITING: u32 = 1 << 20;
 export const PROC_UNCONDITIONAL_IO_EXITING: u32 = 1 << 24; // every IN/OUT goes to the port bus
 export const PROC_USE_MSR_BITMAPS: u32 = 1 << 28; // MSRs exit as kernel/vm/msr-policy.ts declares
 export const PROC_ACTIVATE_SECONDARY: u32 = 1 << 31;

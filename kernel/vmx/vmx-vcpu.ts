@@ -118,6 +118,12 @@ export class VmxVcpu extends Vcpu {
     return (this.rflags() & RFLAGS_IF) != 0 && (vmread(F.GUEST_INTERRUPTIBILITY_INFO) & 3) == 0;
   }
 
+  // Blocking by STI and by MOV SS are bits 0 and 1 (Table 25-3).
+  endInterruptShadow(): void {
+    const v = vmread(F.GUEST_INTERRUPTIBILITY_INFO);
+    if ((v & 3) != 0) vmwrite(F.GUEST_INTERRUPTIBILITY_INFO, v & ~<u64>3);
+  }
+
   setInterruptWindow(on: bool): void {
     const want = on ? this.procControls | PROC_INTERRUPT_WINDOW_EXITING : this.procControls & ~PROC_INTERRUPT_WINDOW_EXITING;
     if (want == this.procControls) return;

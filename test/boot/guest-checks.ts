@@ -70,6 +70,22 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: they came about 10 ms apart on the TSC: ok",
     "check: nothing left in service after the EOIs: ok",
   ],
+  lapic: [
+    "check: the APIC timer's clock (CPUID 0x40000001 EBX) is the TSC's / 8: ok",
+    "check: APIC ID 0 and version 0x00050014 read by MMIO: ok",
+    "check: TPR, PPR and the LVT timer written and read back by MMIO: ok",
+    "check: one-shot timer: one interrupt about 20 ms later, waking HLT, then none: ok",
+    "check: periodic timer: 10 interrupts 5 ms apart on the TSC, each waking HLT: ok",
+    "check: TSC-deadline timer: one interrupt at the WRMSR 0x6E0 deadline, waking HLT; the MSR cleared: ok",
+    "check: self-IPI through the ICR, taken and ended by EOI: ok",
+    "check: x2APIC: ID, version and a SELF IPI by MSR: ok",
+  ],
+  "ioapic-pit": [
+    "check: I/O APIC version 0x11 with 24 redirection entries: ok",
+    "check: 5 PIT interrupts through I/O APIC entry 2 (GSI 2), edge-triggered, 10 ms apart on the TSC: ok",
+    "check: level-triggered: remote IRR and TMR set in the handler, remote IRR cleared by the EOI broadcast: ok",
+    "check: masked entry 2: no more interrupts; nothing left in service: ok",
+  ],
   "string-io": [
     "a line written by a single REP OUTSB",
     "check: REP OUTSB left CX = 0 and SI at the end: ok",

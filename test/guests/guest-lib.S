@@ -22,9 +22,9 @@ guest_puts:
     pop ax
     ret
 
-/* Print the NUL-terminated string at ESI (32-bit code) or RSI (64-bit
- * code), polling LSR.THRE before each byte: the same loop for the guests
- * that leave real mode. */
+/* Print the NUL-terminated string at RSI (64-bit code), polling LSR.THRE
+ * before each byte (the 32-bit one, guest_puts32, is with the 32-bit
+ * runtime below). */
     .macro PUTS_PROTECTED name
     .global \name
 \name:
@@ -42,8 +42,6 @@ guest_puts:
     jmp \name
 2:  ret
     .endm
-    .code32
-    PUTS_PROTECTED guest_puts32
     .code64
     PUTS_PROTECTED guest_puts64
     .code16
@@ -134,3 +132,105 @@ guest_gp_handler:
     .global gp_seen, gp_skip
 gp_seen: .byte 0
 gp_skip: .byte 0
+
+/* ---- 32-bit runtime, for guests started in flat protected mode ---- */
+    .code32
+    .text
+    .global guest_puts32
+/* Print the NUL-terminated string at ESI, polling LSR.THRE before each byte. */
+guest_puts32:
+    push eax
+    push edx
+1:  lodsb
+    test al, al
+    jz 3f
+    mov ah, al
+    mov dx, COM1_LSR
+2:  in al, dx
+    test al, 0x20
+    jz 2b
+    mov al, ah
+    mov dx, COM1
+    out dx, al
+    jmp 1b
+3:  pop edx
+    pop eax
+    ret
+
+    .global guest_setup32
+/* Load a flat GDT (code 0x10, data 0x18, the selectors tsvisor starts the
+ * guest with) and reload every segment register from it, set ESP to
+ * 0x7c00, and load an IDT of 256 interrupt gates that all go to
+ * guest_unexpected32. Returns with interrupts off. Clobbers EAX, ECX, EDX. */
+guest_setup32:
+    pop edx                         /* the return address: the stack moves */
+    lgdt [gdt32_desc]
+    .byte 0xea                      /* jmp far 0x10:1f */
+    .long 1f
+    .word 0x10
+1:  mov ax, 0x18
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    mov ss, ax
+    mov esp, 0x7c00
+    push edx
+    xor ecx, ecx
+2:  mov eax, ecx
+    mov edx, offset guest_unexpected32
+    call guest_set_gate32
+    inc ecx
+    cmp ecx, 256
+    jb 2b
+    lidt [idt32_desc]
+    ret
+
+    .global guest_set_gate32
+/* Vector EAX goes to the handler at EDX: a 32-bit interrupt gate (type 0xE,
+ * present, DPL 0) with selector 0x10 (SDM Vol. 3A §7.11, Figure 7-2). */
+guest_set_gate32:
+    push eax
+    lea eax, [idt32 + eax * 8]
+    mov word ptr [eax], dx
+    mov word ptr [eax + 2], 0x10
+    mov word ptr [eax + 4], 0x8e00
+    shr edx, 16
+    mov word ptr [eax + 6], dx
+    pop eax
+    ret
+
+    .global guest_unexpected32
+/* An interrupt or exception no test expects: say so and fail. */
+guest_unexpected32:
+    mov esi, offset unexpected_msg
+    call guest_puts32
+    mov esi, offset fail_msg
+    call guest_puts32
+    mov al, 1
+    out EXIT_PORT, al
+    hlt
+    .code16
+
+    .section .rodata
+unexpected_msg: .asciz "check: an interrupt or exception no test expects: WRONG\n"
+fail_msg:       .asciz "verdict: FAIL\n"
+
+    .data
+    .balign 8
+gdt32:
+    .quad 0
+    .quad 0
+    .quad 0x00cf9a000000ffff        /* 0x10: code, base 0, 4 GiB, 32-bit */
+    .quad 0x00cf92000000ffff        /* 0x18: data, base 0, 4 GiB */
+gdt32_desc:
+    .word gdt32_desc - gdt32 - 1
+    .long gdt32
+    .balign 8
+idt32_desc:
+    .word 256 * 8 - 1
+    .long idt32
+
+    .bss
+    .balign 8
+idt32: .skip 256 * 8

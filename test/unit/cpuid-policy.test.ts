@@ -5,7 +5,9 @@
 // rule: a bit the guest sees is set in the host's leaf and allowed by the
 // whitelist below (restated from the manuals, not taken from the core), or
 // it is one of the values tsvisor synthesizes; a feature that needs a
-// backend control appears exactly when the backend enabled it.
+// backend control appears exactly when the backend enabled it. The local
+// APIC is tsvisor's own model: APIC, x2APIC, TSC-deadline and ARAT are
+// offered whatever the host has.
 import { describe, expect, it } from "vitest";
 import fs from "node:fs";
 import path from "node:path";
@@ -49,9 +51,10 @@ function allowed(leaf: number, sub: number, e: Enabled): Regs | null {
       ALL, 0xffff,
       // SSE3 PCLMULQDQ SSSE3 CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT AES RDRAND | FMA XSAVE AVX F16C
       bits(0, 1, 9, 13, 17, 19, 20, 22, 23, 25, 30) | ifX(bits(12, 26, 28, 29)),
-      // FPU VME DE PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 SS
-      bits(0, 1, 2, 3, 4, 5, 6, 8, 9, 11, 13, 15, 16, 17, 19, 23, 24, 25, 26, 27),
+      // FPU VME DE PSE TSC MSR PAE CX8 SEP PGE CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2 SS (APIC: synthesized)
+      bits(0, 1, 2, 3, 4, 5, 6, 8, 11, 13, 15, 16, 17, 19, 23, 24, 25, 26, 27),
     ];
+    case 0x6: return [0, 0, 0, 0]; // no host bits; ARAT synthesized
     case 0x2: return [ALL, ALL, ALL, ALL];
     case 0x4: return [0x3fff, ALL, ALL, ALL];
     case 0x7: return sub !== 0 ? null : [
@@ -96,7 +99,14 @@ function synthesized(p: CpuProfile, s: Seen, e: Enabled): Regs {
     expect(b >>> 16, `${where} EBX[31:16]: APIC ID 0, one logical processor`).toBe(0x0001);
     expect(has(c, 31), `${where} ECX: the hypervisor bit`).toBe(true);
     expect(has(c, 27), `${where} ECX: OSXSAVE follows the guest's CR4`).toBe(e.xsave && (cr4 & CR4_OSXSAVE) !== 0n);
-    return [0, 0xffff0000, bits(27, 31), 0];
+    // The local APIC model (SDM Table 3-10, 3-11): x2APIC (21), TSC-deadline (24); APIC (EDX 9).
+    expect(has(c, 21) && has(c, 24), `${where} ECX: x2APIC and TSC-deadline`).toBe(true);
+    expect(has(d, 9), `${where} EDX: APIC`).toBe(true);
+    return [0, 0xffff0000, bits(21, 24, 27, 31), bit(9)];
+  }
+  if (leaf === 6) {
+    expect(a, `${where} EAX: ARAT (bit 2) only`).toBe(bit(2));
+    return [bit(2), 0, 0, 0];
   }
   if (leaf === 0xd && e.xsave && sub <= 1) {
     const components = host(p, 0xd, 0)[0] & bits(0, 1, 2);
@@ -129,7 +139,9 @@ function checkRule(p: CpuProfile, seen: Seen[], e: Enabled): void {
     if (leaf >= 0x40000000 && leaf <= 0x4fffffff) {
       if (leaf === 0x40000001) {
         expect(tscKhzOk(g[0]), `${where}: TSC kHz ${g[0]}`).toBe(true);
-        expect(g.slice(1), `${where}: tsvisor's leaves`).toEqual([0, 0, 0]);
+        // EBX: the local APIC timer's clock, the TSC's / 8 (drivers/lapic/lapic-timer.ts).
+        expect(g[1], `${where}: APIC timer kHz`).toBe(Math.floor(g[0] / 8));
+        expect(g.slice(2), `${where}: tsvisor's leaves`).toEqual([0, 0]);
         continue;
       }
       const want: Regs = leaf === 0x40000000 ? [0x40000001, 0x69767374, 0x54726f73, 0x00495653] : [0, 0, 0, 0];
@@ -158,11 +170,11 @@ function checkRule(p: CpuProfile, seen: Seen[], e: Enabled): void {
     }
     if (leaf === 0x80000001) expect(has(g[3], 27), `${where}: RDTSCP`).toBe(e.rdtscp && has(h[3], 27));
   }
-  // Never, whatever the host has: VMX, MONITOR, PDCM, x2APIC, TSC-deadline (01H ECX), HTT
-  // (01H EDX), LA57 (07H ECX), SVM (80000001H ECX).
+  // Never, whatever the host has: VMX, MONITOR, PDCM (01H ECX), HTT (01H EDX), LA57 (07H
+  // ECX), SVM (80000001H ECX).
   for (const s of seen) {
     const g = s.guest;
-    if (s.q.leaf === 1) expect(g[2] & bits(3, 5, 15, 21, 24), `${p.name}: leaf 1 ECX`).toBe(0);
+    if (s.q.leaf === 1) expect(g[2] & bits(3, 5, 15), `${p.name}: leaf 1 ECX`).toBe(0);
     if (s.q.leaf === 1) expect(g[3] & bit(28), `${p.name}: leaf 1 EDX`).toBe(0);
     if (s.q.leaf === 7) expect(g[2] & bit(16), `${p.name}: leaf 7 ECX LA57`).toBe(0);
     if (s.q.leaf === 0x80000001) expect(g[2] & bit(2), `${p.name}: leaf 0x80000001 ECX SVM`).toBe(0);
@@ -171,7 +183,7 @@ function checkRule(p: CpuProfile, seen: Seen[], e: Enabled): void {
 
 // Leaves no table row describes, inside and outside each range.
 const ABSENT = [
-  0x3, 0x5, 0x6, 0x8, 0x9, 0xa, 0xb, 0xc, 0xe, 0xf, 0x10, 0x12, 0x14, 0x15, 0x16, 0x1f, 0x20,
+  0x3, 0x5, 0x8, 0x9, 0xa, 0xb, 0xc, 0xe, 0xf, 0x10, 0x12, 0x14, 0x15, 0x16, 0x1f, 0x20,
   0x40000000, 0x40000001, 0x40000002, 0x400000ff, 0x40000100, 0x4fffffff,
   0x80000009, 0x8000000a, 0x80000019, 0x8000001d, 0x8000001e, 0x8000001f, 0x80000020, 0x80000021,
   0x20000000, 0xc0000000, 0xffffffff,
@@ -300,12 +312,12 @@ describe("spot checks", () => {
   it("Skylake-X leaf 1: family/model/stepping; one processor; ECX and EDX filtered", () => {
     // EBX 0x02100800: APIC ID 2 and 16 logical processors become 0 and 1.
     // ECX 0x7ffefbbf: keeps SSE3 PCLMULQDQ SSSE3 FMA CX16 PCID SSE4.1 SSE4.2 MOVBE POPCNT AES
-    //   XSAVE AVX F16C RDRAND (0x76da3203), adds the hypervisor bit (0x80000000); drops
-    //   DTES64 MONITOR DS-CPL VMX EIST TM2 SDBG xTPR PDCM DCA x2APIC TSC-deadline, and
-    //   OSXSAVE (the guest's CR4 has none yet).
-    // EDX 0xbfebfbff: drops MCE MTRR MCA DS ACPI HTT TM PBE (0xb0605080).
-    expect(view(cpus.skylakeX, 1)).toEqual([0x00050654, 0x00010800, 0xf6da3203, 0x0f8bab7f]);
-    expect(view(cpus.skylakeX, 1, 0, CR4_OSXSAVE)[2]).toBe(0xfeda3203);
+    //   XSAVE AVX F16C RDRAND (0x76da3203), adds the hypervisor bit (0x80000000) and the
+    //   local APIC model's x2APIC and TSC-deadline (0x01200000); drops DTES64 MONITOR
+    //   DS-CPL VMX EIST TM2 SDBG xTPR PDCM DCA, and OSXSAVE (the guest's CR4 has none yet).
+    // EDX 0xbfebfbff: drops MCE MTRR MCA DS ACPI HTT TM PBE (0xb0605080); APIC (0x200) is the model's.
+    expect(view(cpus.skylakeX, 1)).toEqual([0x00050654, 0x00010800, 0xf7fa3203, 0x0f8bab7f]);
+    expect(view(cpus.skylakeX, 1, 0, CR4_OSXSAVE)[2]).toBe(0xfffa3203);
   });
 
   it("Skylake-X leaves 0, 4, 7 and 0DH", () => {
@@ -320,7 +332,9 @@ describe("spot checks", () => {
     expect(view(cpus.skylakeX, 0xd, 1)).toEqual([0x7, 0x340, 0, 0]); // no XSAVES, no XSS (0x100)
     expect(view(cpus.skylakeX, 0xd, 2)).toEqual([0x100, 0x240, 0, 0]);
     for (const sub of [3, 5, 6, 7, 8, 9]) expect(view(cpus.skylakeX, 0xd, sub)).toEqual([0, 0, 0, 0]);
-    for (const leaf of [5, 6, 0xa, 0xb, 0x14, 0x16]) expect(view(cpus.skylakeX, leaf)).toEqual([0, 0, 0, 0]);
+    for (const leaf of [5, 0xa, 0xb, 0x14, 0x16]) expect(view(cpus.skylakeX, leaf)).toEqual([0, 0, 0, 0]);
+    // 06H: ARAT only (the host's 0x77 of turbo, HWP, PLN... is thermal and power management).
+    expect(view(cpus.skylakeX, 6)).toEqual([0x4, 0, 0, 0]);
   });
 
   it("Skylake-X extended leaves", () => {
@@ -338,7 +352,7 @@ describe("spot checks", () => {
   });
 
   it("EPYC 7702: leaf 1 and AMD's extended leaves", () => {
-    expect(view(cpus.epycRome, 1)).toEqual([0x00830f10, 0x00010800, 0xf6d83203, 0x078bab7f]);
+    expect(view(cpus.epycRome, 1)).toEqual([0x00830f10, 0x00010800, 0xf7f83203, 0x078bab7f]);
     expect(view(cpus.epycRome, 0x80000000)).toEqual([0x80000008, 0x68747541, 0x444d4163, 0x69746e65]);
     // ECX 0x75c237ff keeps LAHF ABM SSE4A MisAlignSse PREFETCHW only; EDX drops MCE MTRR MCA FFXSR.
     expect(view(cpus.epycRome, 0x80000001)).toEqual([0x00830f10, 0x40000000, 0x000001e1, 0x2dd3ab7f]);
@@ -350,7 +364,7 @@ describe("spot checks", () => {
   });
 
   it("QEMU TCG with +xsave: tsvisor leaves XSAVE off there, so the guest sees no XSAVE and no leaf 0DH", () => {
-    expect(view(cpus.qemuTcgSvmXsave, 1)[2]).toBe(0x80802001); // SSE3 CX16 POPCNT + hypervisor; no x2APIC, no XSAVE
+    expect(view(cpus.qemuTcgSvmXsave, 1)[2]).toBe(0x81a02001); // SSE3 CX16 POPCNT + hypervisor, x2APIC, TSC-deadline; no XSAVE
     expect(view(cpus.qemuTcgSvmXsave, 0xd, 0)).toEqual([0, 0, 0, 0]);
   });
 });
