@@ -26,7 +26,7 @@
 import { PortDevice } from "../kernel/vm/port-bus";
 import { IrqLine } from "../kernel/vm/irq";
 import { Clock, Timer, TimerClient } from "../kernel/vm/clock";
-import { ByteSink } from "./byte-sink";
+import { ByteSink, InputPump } from "./byte-sink";
 import { ticksFor, tscHzOf } from "./time-scale";
 
 // Register offsets (datasheet Table I, register summary), DLAB = LCR bit 7.
@@ -115,6 +115,8 @@ export class Uart16550 extends PortDevice {
   rx: StaticArray<u8> = new StaticArray<u8>(<i32>RX_FIFO_BYTES);
   rxHead: u32 = 0;
   rxCount: u32 = 0;
+  // Pulled from before RBR, IIR and LSR reads (null: no input attached).
+  input: InputPump | null = null;
   lastRead: u32 = 0;        // RBR reads this again while the receiver is empty
   lineErrors: u32 = 0;      // LSR bits 4-1 until LSR is read (OE only: see above)
   thrInterrupt: bool = false; // THRE interrupt pending (§8.6)
@@ -183,6 +185,9 @@ export class Uart16550 extends PortDevice {
 
   read(offset: u32, size: u32): u32 {
     const dlab = (this.lcr & LCR_DLAB) != 0;
+    // What is typed arrives when the guest looks for it: RBR, IIR, LSR.
+    const input = this.input;
+    if (input !== null && (offset == IIR_FCR || offset == LSR || (offset == RBR_THR_DLL && !dlab))) input.pump();
     if (offset == RBR_THR_DLL) return dlab ? this.dll : this.readRbr();
     if (offset == IER_DLM) return dlab ? this.dlm : this.ier;
     if (offset == IIR_FCR) return this.readIir();

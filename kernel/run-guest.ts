@@ -206,6 +206,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   const uart = new Uart16550(vm.console, new IrqLine(pc.pic.sink, COM1_IRQ), vm.clock);
   vm.ports.register(COM1, 8, uart);
   vm.input.uart = uart;
+  uart.input = vm.input;
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
   if (vcpu === null) return false;
   vm.vcpus.push(vcpu!);

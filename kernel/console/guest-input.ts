@@ -11,12 +11,15 @@
 // being lost to an overrun.
 import { com1Received, com1Read } from "../../drivers/host/com1";
 import { Uart16550 } from "../../drivers/uart16550";
+import { InputPump } from "../../drivers/byte-sink";
 import { begin, endl, putDec, puts } from "./console";
 
-export class GuestInput {
+export class GuestInput extends InputPump {
   // The guest UART typed bytes go to; null: the console's input goes nowhere.
   uart: Uart16550 | null = null;
   typed: u64 = 0;   // bytes moved to the guest
+
+  pump(): void { this.poll(); }
 
   poll(): void {
     const uart = this.uart;

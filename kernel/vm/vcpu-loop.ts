@@ -16,8 +16,13 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
   const vm = vcpu.vm;
   const exit = vcpu.exit;
   const clock = vm.clock;
+  let slice = true; // the first entry, then each exit on the hypervisor's own timer
   while (vm.stopReason == StopReason.None) {
-    vm.input.poll(); // typed bytes, to the guest's UART (kernel/console/guest-input.ts)
+    // Typed bytes, to the guest's UART (kernel/console/guest-input.ts): when
+    // the guest reads its UART (the UART pulls them), once a slice (10 ms)
+    // while the guest runs, and on every HLT wake — not a host port read on
+    // every exit for what a person types.
+    if (slice) vm.input.poll();
     clock.runExpired();
     deliverEvents(vcpu);
     const next = clock.nextDeadline();
@@ -37,6 +42,7 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
     }
     const t1 = rdtsc();
     vm.stats.record(exit.kind, t1 - t0);
+    slice = exit.kind == ExitKind.TimerTick || exit.kind == ExitKind.ExternalInterrupt;
     if (t1 > vm.budgetEnd) vm.stop(StopReason.OutOfTime);
   }
 }
