@@ -22,6 +22,11 @@ export class Timer {
 
 export class Clock {
   private timers: Array<Timer> = new Array<Timer>();
+  // The earliest deadline, kept up to date by arm/cancel so that the exit
+  // path neither scans the timers nor fires any while nothing is due;
+  // `stale` when the earliest timer moved later or went away.
+  private earliest: u64 = NEVER;
+  private stale: bool = false;
   // Guest TSC = host TSC + offset (SDM Vol. 3C §26.6.5 "TSC offsetting";
   // the guest's WRMSR to IA32_TSC moves it).
   offset: u64 = 0;
@@ -35,8 +40,15 @@ export class Clock {
     this.timers.push(timer);
     return timer;
   }
-  arm(timer: Timer, deadline: u64): void { timer.deadline = deadline; }
-  cancel(timer: Timer): void { timer.deadline = NEVER; }
+  arm(timer: Timer, deadline: u64): void {
+    if (timer.deadline == this.earliest && deadline > timer.deadline) this.stale = true;
+    timer.deadline = deadline;
+    if (deadline < this.earliest) this.earliest = deadline;
+  }
+  cancel(timer: Timer): void {
+    if (timer.deadline == this.earliest) this.stale = true;
+    timer.deadline = NEVER;
+  }
 
   // TSC ticks for `count` periods of a `hz` clock (e.g. PIT counts at
   // 1193182 Hz), rounded down; 0 if the TSC frequency is unknown.
@@ -49,22 +61,27 @@ export class Clock {
   }
 
   nextDeadline(): u64 {
+    if (!this.stale) return this.earliest;
     let next = NEVER;
     for (let i = 0; i < this.timers.length; i++) {
       const d = unchecked(this.timers[i]).deadline;
       if (d < next) next = d;
     }
+    this.earliest = next;
+    this.stale = false;
     return next;
   }
 
   // Fire every timer whose deadline has passed; returns how many fired.
   runExpired(): u32 {
-    let fired: u32 = 0;
     const now = this.now();
+    if (this.nextDeadline() > now) return 0;
+    let fired: u32 = 0;
     for (let i = 0; i < this.timers.length; i++) {
       const t = unchecked(this.timers[i]);
       if (t.deadline > now) continue;
       t.deadline = NEVER;
+      this.stale = true;
       t.client.expire(t, now);
       fired++;
     }
