@@ -46,6 +46,33 @@ guest_puts:
     PUTS_PROTECTED guest_puts64
     .code16
 
+    .global guest_pic_init
+/* Program the 8259 pair as a PC BIOS leaves it, but at vectors 0x20-0x27
+ * (master) and 0x28-0x2f (slave) (Intel 8259A datasheet, ICW1-ICW4):
+ * edge-triggered, cascaded on IR2, 8086 mode, normal EOI; then mask the
+ * master with AL (OCW1) and the slave wholly. Clobbers AL. */
+guest_pic_init:
+    push ax
+    mov al, 0x11            /* ICW1: edge, cascade, ICW4 follows */
+    out 0x20, al
+    out 0xa0, al
+    mov al, 0x20            /* ICW2: master vectors 0x20-0x27 */
+    out 0x21, al
+    mov al, 0x28            /*       slave vectors 0x28-0x2f */
+    out 0xa1, al
+    mov al, 0x04            /* ICW3: slave on IR2 */
+    out 0x21, al
+    mov al, 0x02            /*       slave identity 2 */
+    out 0xa1, al
+    mov al, 0x01            /* ICW4: 8086 mode, normal EOI */
+    out 0x21, al
+    out 0xa1, al
+    pop ax
+    out 0x21, al            /* OCW1: the master's mask */
+    mov al, 0xff
+    out 0xa1, al
+    ret
+
     .data
     .global failed
 failed: .byte 0

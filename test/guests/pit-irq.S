@@ -19,24 +19,8 @@ _start:
     PRINT "programming the 8259 pair and the 8254"
     mov word ptr [0x20 * 4], offset irq0_handler
     mov word ptr [0x20 * 4 + 2], 0
-    mov al, 0x11            /* ICW1: edge, cascade, ICW4 follows */
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x20            /* ICW2: master vectors 0x20-0x27 */
-    out 0x21, al
-    mov al, 0x28            /*       slave vectors 0x28-0x2f */
-    out 0xa1, al
-    mov al, 0x04            /* ICW3: slave on IR2 */
-    out 0x21, al
-    mov al, 0x02            /*       slave identity 2 */
-    out 0xa1, al
-    mov al, 0x01            /* ICW4: 8086 mode, normal EOI */
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xfe            /* OCW1: only IRQ 0 */
-    out 0x21, al
-    mov al, 0xff
-    out 0xa1, al
+    mov al, 0xfe            /* OCW1 for the master: only IRQ 0; the slave masked */
+    call guest_pic_init
     mov al, 0x34            /* channel 0, lobyte/hibyte, mode 2, binary */
     out 0x43, al
     mov al, PIT_COUNT & 0xff

@@ -28,24 +28,8 @@ _start:
     mov sp, 0x7c00
     mov word ptr [0x24 * 4], offset irq4_handler
     mov word ptr [0x24 * 4 + 2], 0
-    mov al, 0x11            /* ICW1: edge, cascade, ICW4 follows */
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x20            /* ICW2: master vectors 0x20-0x27 */
-    out 0x21, al
-    mov al, 0x28            /*       slave vectors 0x28-0x2f */
-    out 0xa1, al
-    mov al, 0x04            /* ICW3: slave on IR2 */
-    out 0x21, al
-    mov al, 0x02            /*       slave identity 2 */
-    out 0xa1, al
-    mov al, 0x01            /* ICW4: 8086 mode, normal EOI */
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xef            /* OCW1: only IRQ 4 */
-    out 0x21, al
-    mov al, 0xff
-    out 0xa1, al
+    mov al, 0xef            /* OCW1 for the master: only IRQ 4; the slave masked */
+    call guest_pic_init
     mov dx, COM1_LCR        /* DLAB: divisor 1, 115200 baud */
     mov al, 0x80
     out dx, al
