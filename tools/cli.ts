@@ -15,6 +15,13 @@ function positiveInt(v: string): number {
   return n;
 }
 
+// The hypervisor's guest_timeout= range (kernel/run-guest.ts).
+function budget(v: string): number {
+  const n = positiveInt(v);
+  if (n > 86400) throw new InvalidArgumentError("must be at most 86400 seconds");
+  return n;
+}
+
 const program = new Command()
   .name("tsvisor")
   .description("tsvisor: a bare-metal x86-64 hypervisor whose core is TypeScript")
@@ -37,6 +44,7 @@ program
   .option("--cpu <model>", "CPU model for the host (QEMU -cpu, Bochs cpu model)")
   .option("--cmdline <text>", "hypervisor command line", "")
   .option("--timeout <sec>", "stop the run after this many seconds", positiveInt, 120)
+  .option("--guest-timeout <sec>", "the VM's own time budget (guest_timeout=): the hypervisor stops the guest past it and reports, 1-86400", budget)
   .option("--log <file>", "also write the serial console to this file")
   .action(async (o: RunOptions) => {
     process.exitCode = await runCommand(o);

@@ -86,6 +86,19 @@ describe("tsvisor run", () => {
     expect(processesIn(bochsDir(r.stderr))).toEqual([]);
   });
 
+  it("--guest-timeout sets the VM's time budget, over what the guest declares (spin asks for 1 s)", () => {
+    const r = tsvisor("run", "--host", "qemu", "--guest", "test:spin", "--guest-timeout", "2", "--timeout", "60");
+    expect(r.stdout).toMatch(/^tsvisor: VM: time budget 2 s \(guest_timeout\)$/m);
+    expect(r.stdout).toMatch(/^tsvisor: VM stopped: the guest ran past its time budget/m);
+    expect(r.status).toBe(1);
+  });
+
+  it.each(["0", "86401", "soon"])("--guest-timeout %s is refused before building (exit 2)", (v) => {
+    const r = tsvisor("run", "--host", "qemu", "--guest-timeout", v);
+    expect(r.stderr).toMatch(/--guest-timeout/);
+    expect(r.status).toBe(2);
+  });
+
   it("--log also writes the console to a file", () => {
     const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-log-")), "console.txt");
     const r = tsvisor("run", "--host", "qemu", "--timeout", "60", "--log", log);

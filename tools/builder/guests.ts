@@ -24,7 +24,8 @@ function run(cmd: string, args: string[], what: string): void {
 
 // The hypervisor command line a guest needs, declared in its source as
 // `tsvisor-cmdline: WORDS` (e.g. guest_mode=long64 for a guest that starts
-// in 64-bit mode): the build puts it before any --cmdline the user gives.
+// in 64-bit mode): the build adds it after any --cmdline the user gives, so
+// that the user's own value of an option wins (the first one counts).
 export function guestCmdline(name: string): string {
   const src = path.join(GUEST_SRC, `${name}.S`);
   if (!fs.existsSync(src)) return "";

@@ -42,7 +42,8 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   await step("iso", () => {
     const guestName = /^test:(.+)$/.exec(opts.guest ?? "")?.[1];
     const declared = guestName ? guestCmdline(guestName) : "";
-    const r = stageIso([declared, opts.cmdline ?? ""].filter((s) => s !== "").join(" "), guestModules(opts.guest));
+    // The user's words first: the hypervisor takes the first of a repeated option.
+    const r = stageIso([opts.cmdline ?? "", declared].filter((s) => s !== "").join(" "), guestModules(opts.guest));
     result.iso = r.iso;
     return r.built;
   });

@@ -16,6 +16,7 @@ export interface RunOptions {
   cpu?: string;
   cmdline: string;
   timeout: number;
+  guestTimeout?: number; // seconds: guest_timeout= on the hypervisor's command line
   log?: string;
 }
 
@@ -54,7 +55,10 @@ export async function runCommand(o: RunOptions): Promise<number> {
   process.stderr.write(`tsvisor: ${choice.line}\n`);
   if (choice.warning) process.stderr.write(`tsvisor: warning: ${choice.warning}\n`);
   requireTools(host === "bochs" ? "bochs" : "qemu", ...(host === "bochs" ? (["script"] as const) : []));
-  const { iso } = await build({ cmdline: o.cmdline, guest: o.guest });
+  // --guest-timeout is the hypervisor's guest_timeout=; words the user gives
+  // come before what a test guest declares, so the user's win.
+  const cmdline = [o.cmdline, o.guestTimeout ? `guest_timeout=${o.guestTimeout}` : ""].filter((w) => w !== "").join(" ");
+  const { iso } = await build({ cmdline, guest: o.guest });
   const launch = launchFor(host, iso, o.cpu);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);
