@@ -227,6 +227,47 @@ guest_set_gate32:
     pop eax
     ret
 
+    .global guest_elapsed_within32
+/* ZF set if the TSC time from guest_t0 to guest_last (64-bit TSC values the
+ * guest records) is between ECX and EBX milliseconds, at guest_tsc_khz
+ * (CPUID 0x40000001 EAX). Clobbers EAX, EDX, ESI. */
+guest_elapsed_within32:
+    mov eax, [guest_last]
+    mov edx, [guest_last + 4]
+    sub eax, [guest_t0]
+    sbb edx, [guest_t0 + 4]
+    test edx, edx
+    jnz 9f
+    mov esi, eax
+    mov eax, [guest_tsc_khz]
+    mul ecx
+    cmp esi, eax
+    jb 9f
+    mov eax, [guest_tsc_khz]
+    mul ebx
+    cmp esi, eax
+    ja 9f
+    xor eax, eax                    /* ZF set */
+    ret
+9:  test esp, esp                   /* ZF clear */
+    ret
+
+    .global guest_spin_ms32
+/* Spin with interrupts on for EAX milliseconds of TSC time. Clobbers EAX,
+ * EBX, ECX, EDX. */
+guest_spin_ms32:
+    mul dword ptr [guest_tsc_khz]
+    mov ebx, eax
+    rdtsc
+    mov ecx, eax
+    sti
+1:  rdtsc
+    sub eax, ecx
+    cmp eax, ebx
+    jb 1b
+    cli
+    ret
+
     .global guest_unexpected32
 /* An interrupt or exception no test expects: say so and fail. */
 guest_unexpected32:
@@ -261,3 +302,12 @@ idt32_desc:
     .bss
     .balign 8
 idt32: .skip 256 * 8
+
+    .data
+    .balign 4
+/* The timing state guest_elapsed_within32 reads: the TSC rate and two
+ * moments a guest records (e.g. when it starts a timer, and in its handler). */
+    .global guest_tsc_khz, guest_t0, guest_last
+guest_tsc_khz: .long 0
+guest_t0:      .long 0, 0
+guest_last:    .long 0, 0

@@ -34,7 +34,7 @@ _start:
     call guest_set_gate32
     mov eax, 0x40000001
     cpuid
-    mov [tsc_khz], eax
+    mov [guest_tsc_khz], eax
     mov al, 0xff                    /* OCW1: both 8259s fully masked */
     out 0x21, al
     out 0xa1, al
@@ -57,7 +57,7 @@ _start:
     call sleep_ticks
     mov ecx, 25                     /* 5 ticks, 50 ms: between 25 and 100 */
     mov ebx, 100
-    call elapsed_within
+    call guest_elapsed_within32
     CHECK32 e, "5 PIT interrupts through I/O APIC entry 2 (GSI 2), edge-triggered, 10 ms apart on the TSC"
 
     /* Printing takes longer than a PIT period: an interrupt the local APIC
@@ -80,7 +80,7 @@ _start:
     mov eax, [ticks]
     mov [before], eax
     mov eax, 30                     /* 30 ms awake, interrupts on */
-    call spin_ms
+    call guest_spin_ms32
     mov eax, [ticks]
     cmp eax, [before]
     jne 1f
@@ -99,12 +99,12 @@ mask_and_drain:
     ret
 
 /* Sleep in HLT until EBX more interrupts have come; the time from the
- * first HLT to the last interrupt is then in t0..last. */
+ * first HLT to the guest_last interrupt is then in guest_t0..last. */
 sleep_ticks:
     add ebx, [ticks]
     rdtsc
-    mov [t0], eax
-    mov [t0 + 4], edx
+    mov [guest_t0], eax
+    mov [guest_t0 + 4], edx
     sti
 1:  hlt
     cmp [ticks], ebx
@@ -112,49 +112,13 @@ sleep_ticks:
     cli
     ret
 
-/* ZF set if the TSC time from t0 to the last interrupt is between ECX and
- * EBX milliseconds. */
-elapsed_within:
-    mov eax, [last]
-    mov edx, [last + 4]
-    sub eax, [t0]
-    sbb edx, [t0 + 4]
-    test edx, edx
-    jnz 9f
-    mov esi, eax
-    mov eax, [tsc_khz]
-    mul ecx
-    cmp esi, eax
-    jb 9f
-    mov eax, [tsc_khz]
-    mul ebx
-    cmp esi, eax
-    ja 9f
-    xor eax, eax                    /* ZF set */
-    ret
-9:  test esp, esp                   /* ZF clear */
-    ret
-
-/* Spin with interrupts on for EAX milliseconds of TSC time. */
-spin_ms:
-    mul dword ptr [tsc_khz]
-    mov ebx, eax
-    rdtsc
-    mov ecx, eax
-    sti
-1:  rdtsc
-    sub eax, ecx
-    cmp eax, ebx
-    jb 1b
-    cli
-    ret
 
 irq_handler:
     push eax
     push edx
     rdtsc
-    mov [last], eax
-    mov [last + 4], edx
+    mov [guest_last], eax
+    mov [guest_last + 4], edx
     inc dword ptr [ticks]
     cmp byte ptr [level_mode], 0
     je 2f
@@ -187,7 +151,4 @@ before:       .long 0
 rirr_set:     .long 0
 tmr_set:      .long 0
 rirr_cleared: .long 0
-tsc_khz:      .long 0
-t0:           .long 0, 0
-last:         .long 0, 0
 level_mode:   .byte 0

@@ -42,7 +42,7 @@ _start:
     call guest_set_gate32
     mov eax, 0x40000001
     cpuid
-    mov [tsc_khz], eax
+    mov [guest_tsc_khz], eax
     mov [apic_khz], ebx
     shr eax, 3
     cmp eax, ebx
@@ -76,8 +76,8 @@ _start:
     mul ecx
     mov ebx, eax
     rdtsc
-    mov [t0], eax
-    mov [t0 + 4], edx
+    mov [guest_t0], eax
+    mov [guest_t0 + 4], edx
     mov dword ptr [APIC + INITIAL], ebx
     sti
 1:  hlt
@@ -86,10 +86,10 @@ _start:
     cli
     mov ecx, 10                     /* between 10 and 80 ms */
     mov ebx, 80
-    call elapsed_within
+    call guest_elapsed_within32
     jne 2f
     mov eax, 30                     /* 30 ms more, awake: no second interrupt */
-    call spin_ms
+    call guest_spin_ms32
     cmp dword ptr [ticks], 1
     jne 2f
     cmp dword ptr [APIC + CURRENT], 0
@@ -105,8 +105,8 @@ _start:
     shr eax, 4
     mov ebx, eax
     rdtsc
-    mov [t0], eax
-    mov [t0 + 4], edx
+    mov [guest_t0], eax
+    mov [guest_t0 + 4], edx
     mov dword ptr [APIC + INITIAL], ebx
     sti
 1:  hlt
@@ -116,19 +116,19 @@ _start:
     mov dword ptr [APIC + INITIAL], 0   /* stop it */
     mov ecx, 25                     /* 50 ms: between 25 and 100 */
     mov ebx, 100
-    call elapsed_within
+    call guest_elapsed_within32
     CHECK32 e, "periodic timer: 10 interrupts 5 ms apart on the TSC, each waking HLT"
 
     /* TSC-deadline: 20 ms from now by WRMSR 0x6E0. */
     mov dword ptr [APIC + LVT_TIMER], 0x40000 | TIMER_VECTOR
     mov dword ptr [ticks], 0
-    mov eax, [tsc_khz]
+    mov eax, [guest_tsc_khz]
     mov ecx, 20
     mul ecx
     mov ebx, eax
     rdtsc
-    mov [t0], eax
-    mov [t0 + 4], edx
+    mov [guest_t0], eax
+    mov [guest_t0 + 4], edx
     add eax, ebx
     adc edx, 0
     mov [deadline], eax
@@ -145,15 +145,15 @@ _start:
     jb 1b
     cli
     /* The interrupt came at or after the deadline, and within 40 ms of it. */
-    mov eax, [last]
-    mov edx, [last + 4]
+    mov eax, [guest_last]
+    mov edx, [guest_last + 4]
     sub eax, [deadline]
     sbb edx, [deadline + 4]
     jc 2f
     test edx, edx
     jnz 3f
     mov ebx, eax
-    mov eax, [tsc_khz]
+    mov eax, [guest_tsc_khz]
     mov ecx, 40
     mul ecx
     cmp ebx, eax
@@ -208,49 +208,13 @@ _start:
 1:  CHECK32 e, "x2APIC: ID, version and a SELF IPI by MSR"
     VERDICT32
 
-/* ZF set if the TSC time from t0 to the last interrupt is between ECX and
- * EBX milliseconds. */
-elapsed_within:
-    mov eax, [last]
-    mov edx, [last + 4]
-    sub eax, [t0]
-    sbb edx, [t0 + 4]
-    test edx, edx
-    jnz 9f
-    mov esi, eax
-    mov eax, [tsc_khz]
-    mul ecx
-    cmp esi, eax
-    jb 9f
-    mov eax, [tsc_khz]
-    mul ebx
-    cmp esi, eax
-    ja 9f
-    xor eax, eax                    /* ZF set */
-    ret
-9:  or eax, 1                       /* ZF clear */
-    ret
-
-/* Spin with interrupts on for EAX milliseconds of TSC time. */
-spin_ms:
-    mul dword ptr [tsc_khz]
-    mov ebx, eax
-    rdtsc
-    mov ecx, eax
-    sti
-1:  rdtsc
-    sub eax, ecx
-    cmp eax, ebx
-    jb 1b
-    cli
-    ret
 
 timer_handler:
     push eax
     push edx
     rdtsc
-    mov [last], eax
-    mov [last + 4], edx
+    mov [guest_last], eax
+    mov [guest_last + 4], edx
     inc dword ptr [ticks]
     mov dword ptr [APIC + EOI], 0
     pop edx
@@ -286,8 +250,5 @@ spurious_handler:
 ticks:    .long 0
 ipis:     .long 0
 x2ipis:   .long 0
-tsc_khz:  .long 0
 apic_khz: .long 0
-t0:       .long 0, 0
-last:     .long 0, 0
 deadline: .long 0, 0
