@@ -93,6 +93,14 @@ function mmioFailure(vm: Vm, vcpu: Vcpu): void {
   }
 }
 
+// Where a reset came from (the `detail` of a Reset stop).
+export enum ResetSource { AcpiResetRegister, ResetControlCf9, KeyboardController }
+function resetSourceName(s: u32): string {
+  if (s == <u32>ResetSource.AcpiResetRegister) return "the ACPI reset register";
+  if (s == <u32>ResetSource.ResetControlCf9) return "the reset control register, port 0xCF9";
+  return "the keyboard controller's reset pulse, port 0x64 command 0xFE";
+}
+
 // Print the stop; return true if the guest ended the way a test counts as success.
 export function reportStop(vm: Vm, vcpu: Vcpu): bool {
   portBusCounts(vm);
@@ -101,6 +109,13 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
   if (r == StopReason.PowerOff) {
     puts("the guest powered off with status ");
     putDec(vm.status);
+    endl();
+    return vm.status == 0;
+  }
+  if (r == StopReason.Reset) {
+    puts("the guest reset the machine (");
+    puts(resetSourceName(<u32>vm.detail));
+    puts(")");
     endl();
     return vm.status == 0;
   }

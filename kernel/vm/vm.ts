@@ -22,6 +22,7 @@ export enum StopReason {
   OutOfTime,     // the guest ran past its time budget (guest_timeout=)
   MmioFailed,    // an access to device memory tsvisor could not emulate (the vCPU's mmio record says why)
   UnknownLength, // an exit that must move RIP past its instruction, whose length is unknown
+  Reset,         // the guest reset the machine (ACPI reset register, port 0xCF9, the 8042's pulse): `detail` names the source
 }
 
 export class Vm {
