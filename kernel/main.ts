@@ -115,7 +115,7 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
     powerOff(false);
     return;
   }
-  if (!info.hasModule) {
+  if (info.moduleCount == 0) {
     line("boot complete (no guest module given)");
     powerOff(true);
     return;

@@ -6,21 +6,21 @@
 //   MSR permission map, VMCB) and its local APIC → load the image → its
 //   initial state into the vCPU → the vCPU loop → report and statistics.
 import { Mb2Info } from "./boot/multiboot2";
-import { isUsable } from "./boot/memory-map";
 import { optionDecimal, optionIs, findOption } from "./boot/cmdline";
 import { VmxCaps } from "./virt/vmx-caps";
 import { SvmCaps } from "./virt/svm-caps";
 import { VirtKind } from "./virt/report";
 import { createVmxVcpu } from "./vmx/vmx-create";
 import { createSvmVcpu } from "./svm/svm-create";
-import { PAGE_2M } from "./mm/nested-paging";
 import { GuestMemory } from "./vm/guest-memory";
 import { Vm } from "./vm/vm";
 import { Vcpu } from "./vm/vcpu";
 import { runVcpu } from "./vm/vcpu-loop";
 import { dispatchExit } from "./exits/dispatch";
 import { CpuMode, InitialState } from "./vm/initial-state";
-import { loadFlatImage } from "./vm/guest-loader";
+import { GuestFormat, guestFormat, kernelArgs, loadGuest } from "./loader/load-guest";
+import { KernelArgs } from "./loader/kernel-args";
+import { placeGuestRam, NO_PLACE } from "./vm/ram-placement";
 import { reportStop } from "./vm/stop-report";
 import { Uart16550 } from "../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../drivers/debug-exit";
@@ -41,6 +41,9 @@ import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./co
 import { setBaselineExits, rdtsc } from "./hal/imports";
 
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
+// A kernel guest (Linux) by default: room for the kernel's decompression,
+// its initrd unpacked into a tmpfs, and a shell.
+export const DEFAULT_KERNEL_RAM_MIB: u64 = 256;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
 const MIN_GUEST_RAM_MIB: i64 = 2;
 // Up to the MMIO window: the hypervisor reaches host frames through its
@@ -109,9 +112,9 @@ export function addLocalApic(vm: Vm, vcpu: Vcpu, pc: LegacyPc, physBits: u32): L
 }
 
 // guest_ram=MiB on the command line: the size in bytes, or 0 (reported) if invalid.
-function guestRamBytes(info: Mb2Info): u64 {
+function guestRamBytes(info: Mb2Info, defaultMiB: u64): u64 {
   const v = optionDecimal(info.cmdline, info.cmdlineLen, "guest_ram");
-  if (v == -1) return DEFAULT_GUEST_RAM_MIB << 20;
+  if (v == -1) return defaultMiB << 20;
   if (v < MIN_GUEST_RAM_MIB || v > MAX_GUEST_RAM_MIB || (v & 1) != 0) {
     line("bad guest_ram: give an even number of MiB from 2 to 3072");
     return 0;
@@ -155,37 +158,23 @@ function describeStart(mode: CpuMode): void {
 
 // Run the module as a guest; true if it ended with status 0.
 export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCaps, linearEnd: u64, tscKhz: u32, baseline: bool): bool {
-  begin("guest: ");
-  putBytes(info.moduleName, info.moduleNameLen);
-  puts(", ");
-  putSize(<u64>(info.moduleEnd - info.moduleStart));
-  puts(" image");
-  endl();
-  // The image must lie in RAM the firmware calls usable: a corrupt boot
-  // block must not make the hypervisor copy from device memory.
-  if (!isUsable(info, <u64>info.moduleStart, <u64>(info.moduleEnd - info.moduleStart))) {
-    begin("guest image rejected: module at ");
-    putHex(info.moduleStart);
-    puts("-");
-    putHex(info.moduleEnd);
-    puts(" is not in usable RAM");
-    endl();
-    return false;
-  }
-  const ramBytes = guestRamBytes(info);
+  const format = guestFormat(info);
+  if (format == GuestFormat.None) return false;
+  const args = new KernelArgs();
+  if (format == GuestFormat.Linux && !kernelArgs(info, args)) return false;
+  const ramBytes = guestRamBytes(info, format == GuestFormat.Linux ? DEFAULT_KERNEL_RAM_MIB : DEFAULT_GUEST_RAM_MIB);
   if (ramBytes == 0) return false;
   const mode = startMode(info);
   if (mode < 0) return false;
   const timeout = guestTimeout(info, tscKhz);
   if (timeout < 0) return false;
-  // Guest RAM: the first 2 MiB-aligned host frames after the core's memory.
-  const hostBase = (linearEnd + PAGE_2M - 1) & ~(PAGE_2M - 1);
-  if (!isUsable(info, hostBase, ramBytes)) {
-    begin("guest RAM: ");
+  // Guest RAM: 2 MiB-aligned host frames after the core's memory, clear
+  // of the boot modules (kernel/vm/ram-placement.ts).
+  const hostBase = placeGuestRam(info, linearEnd, ramBytes);
+  if (hostBase == NO_PLACE) {
+    begin("guest RAM: no usable ");
     putSize(ramBytes);
-    puts(" at ");
-    putHex(hostBase);
-    puts(" is not usable RAM; the machine needs more memory");
+    puts(" of host memory clear of the core and the boot modules; the machine needs more memory, or give less guest_ram");
     endl();
     return false;
   }
@@ -202,8 +191,9 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   }
   const pc = addLegacyPc(vm, ramBytes, GUEST_RTC_START);
   // COM1: output to the guest console, input typed on the hypervisor's
-  // console (vm.input), its interrupt on the 8259 pair's IRQ 4.
-  const uart = new Uart16550(vm.console, new IrqLine(pc.pic.sink, COM1_IRQ), vm.clock);
+  // console (vm.input), its interrupt on ISA IRQ 4 through the IRQ router
+  // (the 8259 pair and the I/O APIC, whichever the guest programs).
+  const uart = new Uart16550(vm.console, new IrqLine(pc.router, COM1_IRQ), vm.clock);
   vm.ports.register(COM1, 8, uart);
   vm.input.uart = uart;
   uart.input = vm.input;
@@ -213,14 +203,14 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   addLocalApic(vm, vcpu!, pc, physAddressBits());
 
   const start = new InitialState();
-  if (!loadFlatImage(vm.memory, info.moduleStart, info.moduleEnd, <CpuMode>mode, start)) return false;
-  vcpu!.loadState(start);
+  if (!loadGuest(info, vm, format, <CpuMode>mode, args, start)) return false;
+  vcpu!.start(start);
 
   begin("VM: ");
   putSize(ramBytes);
   puts(" RAM at host ");
   putHex(hostBase);
-  describeStart(<CpuMode>mode);
+  if (format == GuestFormat.Flat) describeStart(<CpuMode>mode);
   endl();
   if (baseline) {
     line("bench: baseline: CPUID and OUT 0x80 exits resume in the assembly stub, not the core");

@@ -22,6 +22,9 @@ export const MMAP_ACPI_RECLAIMABLE: u32 = 3;
 export const MMAP_NVS: u32 = 4;
 export const MMAP_BAD: u32 = 5;
 const MMAP_ENTRY_MIN: u32 = 24; // base u64, length u64, type u32, reserved u32
+// Boot modules kept (spec §3.6.6): a guest kernel, its initrd and its
+// command line, with room to spare; more are counted and ignored.
+export const MAX_MODULES: u32 = 8;
 
 export enum Mb2Error {
   None = 0,
@@ -59,12 +62,14 @@ export class Mb2Info {
   mmap: usize = 0; // first entry, 0 if no memory map tag
   mmapEntrySize: u32 = 0;
   mmapCount: u32 = 0;
-  // The first boot module (spec §3.6.6): the guest image, if any.
-  hasModule: bool = false;
-  moduleStart: u32 = 0;
-  moduleEnd: u32 = 0;
-  moduleName: usize = 0;
-  moduleNameLen: u32 = 0;
+  // The boot modules (spec §3.6.6), in the order the loader gave them;
+  // each one's string is its role (kernel/boot/modules.ts).
+  moduleCount: u32 = 0;
+  modulesIgnored: u32 = 0;
+  moduleStarts: StaticArray<u32> = new StaticArray<u32>(MAX_MODULES);
+  moduleEnds: StaticArray<u32> = new StaticArray<u32>(MAX_MODULES);
+  moduleNames: StaticArray<usize> = new StaticArray<usize>(MAX_MODULES);
+  moduleNameLens: StaticArray<u32> = new StaticArray<u32>(MAX_MODULES);
 
   fail(error: Mb2Error, offset: u32, value: u64): Mb2Info {
     this.error = error;
@@ -122,17 +127,22 @@ function parseBuffer(info: Mb2Info, total: u32): Mb2Info {
     } else if (type == TAG_LOADER_NAME) {
       info.loaderName = body;
       info.loaderNameLen = strnlen(body, bodyLen);
-    } else if (type == TAG_MODULE && !info.hasModule) {
+    } else if (type == TAG_MODULE) {
       // Body: mod_start u32, mod_end u32, then a NUL-terminated string.
       if (bodyLen < 8) return info.fail(Mb2Error.TagTooSmall, off, size);
       const start = load<u32>(body);
       const end = load<u32>(body, 4);
       if (end < start) return info.fail(Mb2Error.BadModule, off, start);
-      info.hasModule = true;
-      info.moduleStart = start;
-      info.moduleEnd = end;
-      info.moduleName = body + 8;
-      info.moduleNameLen = strnlen(body + 8, bodyLen - 8);
+      const m = info.moduleCount;
+      if (m < MAX_MODULES) {
+        info.moduleStarts[m] = start;
+        info.moduleEnds[m] = end;
+        info.moduleNames[m] = body + 8;
+        info.moduleNameLens[m] = strnlen(body + 8, bodyLen - 8);
+        info.moduleCount = m + 1;
+      } else {
+        info.modulesIgnored++;
+      }
     } else if (type == TAG_BASIC_MEMINFO && bodyLen >= 8) {
       info.hasBasicMeminfo = true;
       info.memLowerKiB = load<u32>(body);

@@ -6,19 +6,17 @@
 //   long64      64-bit long mode over identity-mapped page tables that the
 //               loader builds at IDENTITY_TABLES (all of guest RAM, 2 MiB
 //               pages; kernel/vm/identity-paging.ts).
-import { physRead } from "../hal/imports";
 import { GuestMemory } from "./guest-memory";
 import { CpuMode, InitialState, realModeState, protectedFlatState, longModeState } from "./initial-state";
 import { buildIdentityPaging } from "./identity-paging";
 import { begin, endl, puts, putDec } from "../console/console";
+import { copyToGuest } from "../loader/module-copy";
 
 export const FLAT_LOAD_ADDRESS: u64 = 0x7c00;
 // Real mode at CS = 0 reaches up to 0xffff: the image must end below it.
 export const FLAT_MAX_BYTES: u32 = 0x10000 - 0x7c00;
 // Below the image, above the real-mode IVT and BIOS data area (0-0x4ff).
 export const IDENTITY_TABLES: u64 = 0x1000;
-const CHUNK: u32 = 4096;
-const bounce = memory.data(<i32>CHUNK);
 
 // Copy [start, end) of host-physical memory to FLAT_LOAD_ADDRESS and fill
 // the vCPU's initial state for `mode`.
@@ -35,11 +33,7 @@ export function loadFlatImage(mem: GuestMemory, start: u64, end: u64, mode: CpuM
     endl();
     return false;
   }
-  for (let off: u64 = 0; off < size; off += CHUNK) {
-    const n = <u32>(size - off < <u64>CHUNK ? size - off : <u64>CHUNK);
-    physRead(bounce, start + off, n);
-    if (!mem.write(FLAT_LOAD_ADDRESS + off, bounce, n)) return false;
-  }
+  if (!copyToGuest(mem, FLAT_LOAD_ADDRESS, start, size)) return false;
   if (mode == CpuMode.Real) {
     realModeState(state, FLAT_LOAD_ADDRESS, FLAT_LOAD_ADDRESS);
   } else if (mode == CpuMode.Protected32) {

@@ -1,8 +1,12 @@
 // A guest's RAM, laid out as a PC's (the e820 map a BIOS reports, and what
 // Linux and other PC operating systems expect):
 //   [0, 0xA0000)           RAM: conventional memory, 640 KiB;
-//   [0xA0000, 0x100000)    the legacy hole — VGA window, option and BIOS
-//                          ROMs — not RAM (no device claims it yet);
+//   [0xA0000, 0xC0000)     the VGA window: no VGA card, so nothing — reads
+//                          all-ones (kernel/vm/mmio/unclaimed.ts);
+//   [0xC0000, 0x100000)    the option-ROM and BIOS area: zeroed memory the
+//                          guest may read (Linux scans it for ROM signatures,
+//                          SMBIOS and the RSDP; finding none is the answer:
+//                          tsvisor has no BIOS), reserved in the e820 map;
 //   [1 MiB, min(size, 3 GiB))   RAM;
 //   [3 GiB, 4 GiB)         the MMIO window (local APIC, I/O APIC, PCI);
 //   [4 GiB, 4 GiB + size - 3 GiB)   the rest of the RAM asked for, if any.
@@ -14,10 +18,11 @@ import { physRead, physWrite, physClear } from "../hal/imports";
 
 export const LEGACY_HOLE_START: u64 = 0xa0000;
 export const LEGACY_HOLE_END: u64 = 0x100000;
+export const BIOS_AREA_START: u64 = 0xc0000;
 export const MMIO_WINDOW_START: u64 = 0xc0000000; // 3 GiB
 export const FOUR_GIB: u64 = 1 << 32;
 export const NOT_RAM: u64 = 0xffffffffffffffff;
-const MAX_RANGES: i32 = 3;
+const MAX_RANGES: i32 = 4;
 
 export class GuestMemory {
   starts: StaticArray<u64> = new StaticArray<u64>(MAX_RANGES);
@@ -29,6 +34,7 @@ export class GuestMemory {
   // `size`: the RAM asked for, a 2 MiB multiple of at least 2 MiB.
   constructor(public hostBase: u64, public size: u64) {
     this.add(0, size < LEGACY_HOLE_START ? size : LEGACY_HOLE_START);
+    if (size > LEGACY_HOLE_END) this.add(BIOS_AREA_START, LEGACY_HOLE_END);
     if (size > LEGACY_HOLE_END) this.add(LEGACY_HOLE_END, size < MMIO_WINDOW_START ? size : MMIO_WINDOW_START);
     if (size > MMIO_WINDOW_START) this.add(FOUR_GIB, FOUR_GIB + size - MMIO_WINDOW_START);
   }

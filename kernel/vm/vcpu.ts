@@ -3,7 +3,7 @@
 // enters the guest, decodes the exit into the neutral record and encodes
 // the guest state; the loop itself is kernel/vm/vcpu-loop.ts. A vCPU
 // belongs to one VM and owns its exit frame, exit record and MSR values.
-import { RSP, FRAME_BYTES } from "./frame";
+import { RSP, RAX, RBX, RSI, FRAME_BYTES } from "./frame";
 import { Vm, StopReason } from "./vm";
 import { ExitInfo } from "./exit";
 import { InitialState } from "./initial-state";
@@ -60,6 +60,16 @@ export abstract class Vcpu {
   setGpr(i: u32, v: u64): void {
     if (i == RSP) this.setRsp(v);
     else store<u64>(this.frame + <usize>i * 8, v);
+  }
+
+  // Put the vCPU in a loader's start: the backend's state (segments,
+  // control registers, RIP, RSP, RFLAGS), then the general-purpose
+  // registers that boot protocols pass arguments in.
+  start(s: InitialState): void {
+    this.loadState(s);
+    this.setGpr(RAX, s.rax);
+    this.setGpr(RBX, s.rbx);
+    this.setGpr(RSI, s.rsi);
   }
 
   // ---- what a backend provides ----

@@ -266,10 +266,18 @@ describe("what stops the VM", () => {
     expect(stopLine(r)).toBe("VM stopped: guest-physical access at 0x40000000 outside guest RAM (0x1000000 bytes), claimed by no device");
   });
 
-  it("without mmio_test=scratch the device is not there", () => {
-    const r = vmx([0x89, 0x07], [ept(0x10, true)], "");
-    expect(stopLine(r)).toBe("VM stopped: guest-physical access at 0xd0000010 outside guest RAM (0x1000000 bytes), claimed by no device");
+  it("without mmio_test=scratch the device is not there: the MMIO window reads all-ones and drops the write, as a PC's", () => {
+    const r = vmx([0x8b, 0x07, 0x89, 0x07], [ept(0x10, false), { ...ept(0x10, true), rip: 0x7c02n }], "");
+    expect(stopLine(r)).toBe("VM stopped: the guest powered off with status 0");
+    expect(r.reg(0, "rax") & 0xffffn).toBe(0xffffn); // a 16-bit load: the guest runs in real mode
     expect(r.lines).not.toContain("MMIO: test device mmio-scratch at 0xd0000000");
+  });
+
+  it("the VGA window (no VGA card) reads all-ones too; the RAM-less gap below the MMIO window stops the VM", () => {
+    const vga = vmx([0x8b, 0x07], [{ reason: R.EPT_VIOLATION, gpa: 0xb8000n, qualification: 1n }], "");
+    expect(vga.reg(0, "rax") & 0xffffn).toBe(0xffffn);
+    const gap = vmx([0x8b, 0x07], [{ reason: R.EPT_VIOLATION, gpa: 0xbfff0000n, qualification: 1n }], "");
+    expect(stopLine(gap)).toBe("VM stopped: guest-physical access at 0xbfff0000 outside guest RAM (0x1000000 bytes), claimed by no device");
   });
 
   it("an instruction fetch from the device", () => {

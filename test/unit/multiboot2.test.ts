@@ -93,7 +93,7 @@ describe("malformed blocks are rejected with the reason", () => {
   it("refuses a boot module that is not in usable RAM (here: the I/O APIC's MMIO page)", () => {
     const r = bootCore(skylakeX, { info: typicalPc(512, "", { start: 0xfec00000, end: 0xfec01000, name: "x.bin" }) });
     expect(r.error).toBeNull();
-    expect(r.lines).toContain("guest image rejected: module at 0xfec00000-0xfec01000 is not in usable RAM");
+    expect(r.lines).toContain("boot module rejected: 0xfec00000-0xfec01000 is not in usable RAM");
     expect(r.poweredOff).toBe("failure");
   });
 

@@ -20,7 +20,7 @@ describe("VMCS set-up", () => {
     expect(at.get(VMCS.ENTRY_CONTROLS)).toBe(0x91fbn);
   });
 
-  it("builds EPT entry by entry: 16 MiB of PC-layout RAM — 4 KiB pages around the legacy hole, then 2 MiB pages, nothing else", () => {
+  it("builds EPT entry by entry: 16 MiB of PC-layout RAM — 4 KiB pages around the VGA window, then 2 MiB pages, nothing else", () => {
     const r = runGuest([powerOff]);
     const eptp = r.hal.entries[0].vmcs.get(VMCS.EPT_POINTER)!;
     expect(eptp & 0xfffn).toBe(0x1en); // WB (6), 4-level walk (3 << 3)
@@ -34,11 +34,11 @@ describe("VMCS set-up", () => {
     expect(entry(pdpt, 0) & 0xfffn).toBe(7n);
     expect(entry(pdpt, 1)).toBe(0n);
     // The first 2 MiB: a page table of 4 KiB pages (WB, RWX; no bit 7) for
-    // 0-0x9FFFF and 0x100000-0x1FFFFF; the legacy hole 0xA0000-0xFFFFF unmapped.
+    // 0-0x9FFFF, the BIOS area 0xC0000-0xFFFFF and 0x100000-0x1FFFFF; the VGA window 0xA0000-0xBFFFF unmapped.
     expect(entry(pd, 0) & 0xfffn).toBe(7n);
     const pt = entry(pd, 0) & ~0xfffn;
     for (let i = 0; i < 512; i++) {
-      const inHole = i >= 0xa0 && i < 0x100;
+      const inHole = i >= 0xa0 && i < 0xc0;
       expect(entry(pt, i)).toBe(inHole ? 0n : (GUEST_RAM_HOST + BigInt(i) * 0x1000n) | 0x30n | 7n);
     }
     for (let i = 1; i < 8; i++) {
@@ -80,13 +80,13 @@ describe("guest_ram=", () => {
 
   it("refuses guest RAM larger than the machine's usable memory", () => {
     const r = runGuest([], skylakeX, undefined, "guest_ram=1024");
-    expect(r.lines).toContain("guest RAM: 1024 MiB at 0x2200000 is not usable RAM; the machine needs more memory");
+    expect(r.lines).toContain("guest RAM: no usable 1024 MiB of host memory clear of the core and the boot modules; the machine needs more memory, or give less guest_ram");
     expect(r.poweredOff).toBe("failure");
   });
 });
 
 describe("guest RAM before the guest runs", () => {
-  it("is zeroed, range by range around the legacy hole: nothing the machine left there is readable", () => {
+  it("is zeroed, range by range around the VGA window: nothing the machine left there is readable", () => {
     let hal!: SimHal;
     const ram = new Uint8Array(16 << 20).fill(0xaa); // what firmware and GRUB left in those frames
     bootCore(skylakeX, {
@@ -98,17 +98,19 @@ describe("guest RAM before the guest runs", () => {
         h.exits = [powerOff];
         h.beforeFirstEntry = () => {
           // At the first entry: all zero but the one-byte image at 0x7c00;
-          // the hole's host frames, never the guest's, are left as they were.
+          // the VGA window's host frames, never the guest's, are left as they were.
           expect(ram[0x7c00]).toBe(0xf4);
           ram[0x7c00] = 0;
           expect(ram.subarray(0, 0xa0000).every((b) => b === 0)).toBe(true);
-          expect(ram.subarray(0xa0000, 0x100000).every((b) => b === 0xaa)).toBe(true);
+          expect(ram.subarray(0xa0000, 0xc0000).every((b) => b === 0xaa)).toBe(true);
+          expect(ram.subarray(0xc0000, 0x100000).every((b) => b === 0)).toBe(true);
           expect(ram.subarray(0x100000).every((b) => b === 0)).toBe(true);
         };
       },
     });
     expect(hal.zeroed).toEqual([
       { phys: GUEST_RAM_HOST, len: 0xa0000n },
+      { phys: GUEST_RAM_HOST + 0xc0000n, len: 0x40000n },
       { phys: GUEST_RAM_HOST + 0x100000n, len: (16n << 20n) - 0x100000n },
     ]);
     expect(hal.entries.length).toBe(1);

@@ -1,0 +1,87 @@
+// Loading the guest by what its image is: the boot modules by role
+// (kernel/boot/modules.ts), then the image's format told from its header —
+// a Linux bzImage (./bzimage.ts) or a flat binary (kernel/vm/guest-loader.ts,
+// the test guests) — into guest RAM, and the vCPU's first state.
+import { Mb2Info } from "../boot/multiboot2";
+import { isUsable } from "../boot/memory-map";
+import { findModule, guestImageModule, moduleSize, moduleStart, NO_MODULE } from "../boot/modules";
+import { Vm } from "../vm/vm";
+import { CpuMode, InitialState } from "../vm/initial-state";
+import { loadFlatImage } from "../vm/guest-loader";
+import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
+import { isBzImage, loadBzImage } from "./bzimage";
+import { KernelArgs } from "./kernel-args";
+import { CMDLINE_MAX } from "./low-memory";
+
+export enum GuestFormat { None, Flat, Linux }
+
+function describeModule(info: Mb2Info, i: i32, what: string): bool {
+  begin(what);
+  putBytes(info.moduleNames[i], info.moduleNameLens[i]);
+  puts(", ");
+  putSize(moduleSize(info, i));
+  endl();
+  // Every module must lie in RAM the firmware calls usable: a corrupt boot
+  // block must not make the hypervisor copy from device memory.
+  if (!isUsable(info, moduleStart(info, i), moduleSize(info, i))) {
+    begin("boot module rejected: ");
+    putHex(moduleStart(info, i));
+    puts("-");
+    putHex(<u64>info.moduleEnds[i]);
+    puts(" is not in usable RAM");
+    endl();
+    return false;
+  }
+  return true;
+}
+
+// The guest image's format, or None (reported) if its modules are unusable.
+export function guestFormat(info: Mb2Info): GuestFormat {
+  const k = guestImageModule(info);
+  if (k == NO_MODULE) {
+    line("guest: no guest image among the boot modules");
+    return GuestFormat.None;
+  }
+  if (!describeModule(info, k, "guest: ")) return GuestFormat.None;
+  if (isBzImage(moduleStart(info, k), moduleSize(info, k))) return GuestFormat.Linux;
+  return GuestFormat.Flat;
+}
+
+// Fill `args` for a kernel guest from the modules; false (reported) if one is bad.
+export function kernelArgs(info: Mb2Info, args: KernelArgs): bool {
+  const k = guestImageModule(info);
+  args.imageStart = moduleStart(info, k);
+  args.imageSize = moduleSize(info, k);
+  const r = findModule(info, "initrd");
+  if (r != NO_MODULE) {
+    if (!describeModule(info, r, "initrd: ")) return false;
+    args.initrdStart = moduleStart(info, r);
+    args.initrdSize = moduleSize(info, r);
+    if (args.initrdSize == 0) {
+      line("initrd rejected: it is empty");
+      return false;
+    }
+  }
+  const c = findModule(info, "cmdline");
+  if (c == NO_MODULE) args.setDefaultCmdline();
+  else {
+    if (!describeModule(info, c, "guest command line: ")) return false;
+    if (!args.setCmdlineFrom(moduleStart(info, c), moduleSize(info, c))) {
+      begin("guest command line rejected: longer than ");
+      putSize(<u64>CMDLINE_MAX - 1);
+      endl();
+      return false;
+    }
+  }
+  begin("guest command line: ");
+  putBytes(args.cmdline, args.cmdlineLen);
+  endl();
+  return true;
+}
+
+// Load the guest into the VM's RAM and fill its start.
+export function loadGuest(info: Mb2Info, vm: Vm, format: GuestFormat, mode: CpuMode, args: KernelArgs, state: InitialState): bool {
+  if (format == GuestFormat.Linux) return loadBzImage(vm.memory, args, state);
+  const k = guestImageModule(info);
+  return loadFlatImage(vm.memory, moduleStart(info, k), <u64>info.moduleEnds[k], mode, state);
+}
