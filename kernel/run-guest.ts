@@ -1,7 +1,8 @@
 // Build a VM around a boot module and run it to the end:
 //   guest RAM (host frames after the core's memory) → the VM object and its
 //   devices on the port and MMIO buses (the UART on IRQ 4, debug-exit port, and the PC:
-//   8259 pair, I/O APIC, the IRQ router, 8254, port 0x61, RTC/CMOS) → the
+//   8259 pair, I/O APIC, the IRQ router, 8254, port 0x61, RTC/CMOS, PCI
+//   configuration ports, fw_cfg, 8042) → the
 //   backend's vCPU (VMX: VMXON, EPT, MSR bitmap, VMCS; SVM: EFER.SVME, NPT,
 //   MSR permission map, VMCB) and its local APIC → load the image → its
 //   initial state into the vCPU → the vCPU loop → report and statistics.
@@ -28,6 +29,9 @@ import { I8259Pair } from "../drivers/i8259";
 import { I8254, PIT_BASE } from "../drivers/i8254";
 import { SystemControlPortB, PORT_B } from "../drivers/port-b";
 import { RtcCmos, RTC_BASE } from "../drivers/rtc-cmos";
+import { PciConfigPorts, PCI_CONFIG_BASE, PCI_CONFIG_BYTES } from "../drivers/pci/config-ports";
+import { FwCfg, FW_CFG_BASE, FW_CFG_BYTES } from "../drivers/fw-cfg";
+import { I8042, I8042_DATA_PORT, I8042_COMMAND_PORT } from "../drivers/i8042";
 import { IrqLine } from "./vm/irq";
 import { IrqRouter } from "./vm/irq-router";
 import { IoApic, IOAPIC_BASE, IOAPIC_BYTES } from "../drivers/ioapic";
@@ -64,7 +68,8 @@ export const GUEST_RTC_START: u64 = 946684800;
 // interrupt controllers behind their lines.
 export class LegacyPc {
   constructor(public pic: I8259Pair, public ioapic: IoApic, public router: IrqRouter, public pit: I8254,
-    public portB: SystemControlPortB, public rtc: RtcCmos) {}
+    public portB: SystemControlPortB, public rtc: RtcCmos, public pci: PciConfigPorts, public fwCfg: FwCfg,
+    public kbc: I8042) {}
 }
 
 // Make the PC devices and put them on the VM's buses. Their interrupt lines
@@ -85,7 +90,17 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
   vm.ports.register(PIT_BASE, 4, pit);
   vm.ports.register(PORT_B, 1, portB);
   vm.ports.register(RTC_BASE, 2, rtc);
-  return new LegacyPc(pic, ioapic, router, pit, portB, rtc);
+  // PCI configuration mechanism #1 with the host bridge at 00:00.0 (and the
+  // reset control register at 0xCF9), QEMU's fw_cfg, and the 8042 that
+  // Linux resets through.
+  const pci = new PciConfigPorts(vm);
+  vm.ports.register(PCI_CONFIG_BASE, PCI_CONFIG_BYTES, pci);
+  const fwCfg = new FwCfg(vm, 1);
+  vm.ports.register(FW_CFG_BASE, FW_CFG_BYTES, fwCfg);
+  const kbc = new I8042(vm);
+  vm.ports.register(I8042_DATA_PORT, 1, kbc.data);
+  vm.ports.register(I8042_COMMAND_PORT, 1, kbc.command);
+  return new LegacyPc(pic, ioapic, router, pit, portB, rtc, pci, fwCfg, kbc);
 }
 
 // The guest's physical-address width: the host's (CPUID 80000008H EAX[7:0],

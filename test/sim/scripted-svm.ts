@@ -17,6 +17,16 @@ export const X = layout.SVM_EXIT;
 // IOIO EXITINFO1: bit 0 IN, bits 6:4 size one-hot, bits 9:7 address size one-hot, port in 31:16.
 export const ioioOut8 = (port: number) => (BigInt(port) << 16n) | (1n << 4n) | (1n << 7n);
 export const powerOff: SvmSimExit = { code: X.IOIO, info1: ioioOut8(0xf4), info2: 0x7c02n, rax: 0n };
+// Any IN or OUT of 1, 2 or 4 bytes (SZ8/SZ16/SZ32 at bits 4-6), 16-bit
+// addressing. EXITINFO2 is the next RIP, from which a CPU without NRIP save
+// (QEMU's TCG) gives the core the instruction's length: 0x7c01 is right for
+// the first exit only; a script of several goes through inSequence().
+export const ioio = (port: number, size: 1 | 2 | 4, isIn: boolean) =>
+  (BigInt(port) << 16n) | (BigInt(size) << 4n) | (1n << 7n) | (isIn ? 1n : 0n);
+export const svmOut = (port: number, size: 1 | 2 | 4, value: number): SvmSimExit =>
+  ({ code: X.IOIO, info1: ioio(port, size, false), info2: 0x7c01n, rax: BigInt(value >>> 0) });
+export const svmIn = (port: number, size: 1 | 2 | 4): SvmSimExit =>
+  ({ code: X.IOIO, info1: ioio(port, size, true), info2: 0x7c01n, rax: 0n });
 
 // `code` is the guest image, loaded at 0x7c00: the bytes the decoder fetches.
 // `guestRam` may fill the 16 MiB of guest RAM (guest-physical 0 at index 0)
@@ -77,3 +87,22 @@ export const longMode = (cr3: bigint, o: ModeOptions = {}) =>
 // Compatibility mode: long mode active, but CS is a 32-bit segment (CS.L clear, CS.D set).
 export const compatibilityMode = (cr3: bigint, o: ModeOptions = {}) =>
   ({ ...longMode(cr3, o), [VMCB.SEG_CS]: cs(0x10n, 0xc9bn) });
+
+// One-byte instructions one after another from 0x7c00: each IOIO exit's
+// EXITINFO2 (next RIP) one past the one before.
+export const inSequence = (exits: SvmSimExit[]): SvmSimExit[] =>
+  exits.map((e, i) => (e.code === X.IOIO ? { ...e, info2: 0x7c01n + BigInt(i) } : e));
+
+// Run `exits` then power off; what each IN read (the VMCB's RAX at the next
+// VMRUN, masked to the access size), in order.
+export function svmInValues(cpu: CpuProfile, exits: SvmSimExit[]): number[] {
+  const r = runSvmGuest(cpu, inSequence([...exits, powerOff]));
+  return exits.flatMap((e, i) => {
+    const q = e.info1 ?? 0n;
+    if (e.code !== X.IOIO || !(q & 1n)) return [];
+    const bytes = Number((q >> 4n) & 7n);
+    const vmcb = r.hal.vmruns[i + 1].vmcb;
+    const rax = new DataView(vmcb.buffer, vmcb.byteOffset).getBigUint64(VMCB.RAX, true);
+    return [Number(rax & ((1n << BigInt(8 * bytes)) - 1n))];
+  });
+}

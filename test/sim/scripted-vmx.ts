@@ -20,6 +20,27 @@ export const outb = (port: number, value: number): SimExit =>
   ({ reason: R.IO, qualification: ioQual(port, 1, false), instructionLength: 1, regs: { rax: BigInt(value) } });
 export const inb = (port: number): SimExit =>
   ({ reason: R.IO, qualification: ioQual(port, 1, true), instructionLength: 1, regs: { rax: 0n } });
+// 16- and 32-bit port I/O (OUT DX, AX / EAX; IN AX / EAX, DX).
+const outSized = (size: number) => (port: number, value: number): SimExit =>
+  ({ reason: R.IO, qualification: ioQual(port, size, false), instructionLength: 1, regs: { rax: BigInt(value >>> 0) } });
+const inSized = (size: number) => (port: number): SimExit =>
+  ({ reason: R.IO, qualification: ioQual(port, size, true), instructionLength: 1, regs: { rax: 0n } });
+export const outw = outSized(2);
+export const outl = outSized(4);
+export const inw = inSized(2);
+export const inl = inSized(4);
+
+// Run `exits` then power off; what each IN read (RAX at the next entry,
+// masked to the access size), in order.
+export function inValues(exits: SimExit[], cmdline = ""): number[] {
+  const r = runGuest([...exits, powerOff], skylakeX, undefined, cmdline);
+  return exits.flatMap((e, i) => {
+    const q = e.qualification ?? 0n;
+    if (e.reason !== R.IO || !(q & 8n)) return [];
+    const mask = (1n << (8n * ((q & 7n) + 1n))) - 1n;
+    return [Number(r.hal.entries[i + 1].regs.rax & mask)];
+  });
+}
 
 // `code` is the guest image, loaded at 0x7c00: never executed (the exits are
 // scripted), but the bytes the core fetches at RIP where it decodes an
