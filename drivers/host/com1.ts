@@ -1,11 +1,19 @@
-// The hypervisor's own console: the physical 16550 UART at COM1, driven by
-// polling (no interrupts: the hypervisor runs with IF=0). What it receives
-// is the user's typing, which kernel/console/guest-input.ts hands to the
-// guest.
+// The hypervisor's serial ports, physical 16550 UARTs driven by polling (no
+// interrupts: the hypervisor runs with IF=0):
+//   COM1  the console: the hypervisor's lines and its guest's output, and
+//         what it receives is the user's typing, which
+//         kernel/console/guest-input.ts hands to the guest;
+//   COM2  the control channel: a copy of the hypervisor's own lines and
+//         nothing of the guest's, so that whoever reads it (the run tool)
+//         takes the run's verdict from text no guest can write — a guest's
+//         port I/O never reaches these ports (kernel/exits/io.ts). On a
+//         machine without COM2 the writes go nowhere (an absent UART's LSR
+//         reads all-ones: THRE set, so nothing waits).
 // Register offsets and bits from the PC16550D datasheet (National/TI, §8).
 import { inb, outb } from "../../kernel/hal/imports";
 
 const COM1: u32 = 0x3f8;
+const COM2: u32 = 0x2f8;
 const THR: u32 = 0; // transmit holding register (DLAB=0, write)
 const RBR: u32 = 0; // receiver buffer register (DLAB=0, read)
 const DLL: u32 = 0; // divisor latch low (DLAB=1)
@@ -28,29 +36,47 @@ const DIVISOR_115200: u32 = 1;
 // Bound the wait for THRE so a missing UART cannot hang the hypervisor.
 const THRE_SPIN_LIMIT: i32 = 100000;
 
+function init(base: u32): void {
+  outb(base + IER, 0);
+  outb(base + LCR, LCR_DLAB);
+  outb(base + DLL, DIVISOR_115200 & 0xff);
+  outb(base + DLM, DIVISOR_115200 >> 8);
+  outb(base + LCR, LCR_8N1);
+  outb(base + FCR, FCR_ENABLE_CLEAR);
+  outb(base + MCR, MCR_DTR_RTS);
+}
+
 export function com1Init(): void {
-  outb(COM1 + IER, 0);
-  outb(COM1 + LCR, LCR_DLAB);
-  outb(COM1 + DLL, DIVISOR_115200 & 0xff);
-  outb(COM1 + DLM, DIVISOR_115200 >> 8);
-  outb(COM1 + LCR, LCR_8N1);
-  outb(COM1 + FCR, FCR_ENABLE_CLEAR);
-  outb(COM1 + MCR, MCR_DTR_RTS);
+  init(COM1);
+  init(COM2);
 }
 
 // Wait until every byte has left the UART, so that nothing is lost when the
 // machine stops right after (emulators model the FIFO's transmit time).
-export function com1Flush(): void {
+function flush(base: u32): void {
   for (let spin = 0; spin < THRE_SPIN_LIMIT; spin++) {
-    if (inb(COM1 + LSR) & LSR_TEMT) return;
+    if (inb(base + LSR) & LSR_TEMT) return;
   }
 }
 
-export function com1Put(byte: u32): void {
+export function com1Flush(): void {
+  flush(COM1);
+  flush(COM2);
+}
+
+function put(base: u32, byte: u32): void {
   for (let spin = 0; spin < THRE_SPIN_LIMIT; spin++) {
-    if (inb(COM1 + LSR) & LSR_THRE) break;
+    if (inb(base + LSR) & LSR_THRE) break;
   }
-  outb(COM1 + THR, byte);
+  outb(base + THR, byte);
+}
+
+export function com1Put(byte: u32): void { put(COM1, byte); }
+
+// A byte of the hypervisor's own output: on the console and the control channel.
+export function hostLinePut(byte: u32): void {
+  put(COM1, byte);
+  put(COM2, byte);
 }
 
 // A received byte waits (LSR.DR, datasheet §8.4): one port read.

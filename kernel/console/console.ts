@@ -1,14 +1,21 @@
 // Formatted output for the hypervisor's console, without allocation: every
 // value is written digit by digit, so printing is safe on any path.
 // Each line the hypervisor prints starts with "tsvisor: " so that its
-// output can be told apart from a guest's.
-import { com1Put } from "../../drivers/host/com1";
+// output can be told apart from a guest's, whose bytes reach COM1 as the
+// guest wrote them (kernel/console/guest-console.ts); the hypervisor's
+// lines go to the control channel too (drivers/host/com1.ts).
+import { com1Put, hostLinePut } from "../../drivers/host/com1";
 
 export const PREFIX = "tsvisor: ";
 
+// The guest's output left the console in the middle of a line: the next
+// hypervisor line starts on a line of its own.
+let guestMidLine = false;
+export function setGuestMidLine(on: bool): void { guestMidLine = on; }
+
 export function putc(c: u32): void {
-  if (c == 0x0a) com1Put(0x0d); // serial terminals want CR LF
-  com1Put(c);
+  if (c == 0x0a) hostLinePut(0x0d); // serial terminals want CR LF
+  hostLinePut(c);
 }
 
 export function puts(s: string): void {
@@ -17,6 +24,11 @@ export function puts(s: string): void {
 
 // A line start: the prefix and the text.
 export function begin(s: string): void {
+  if (guestMidLine) {
+    com1Put(0x0d);
+    com1Put(0x0a);
+    guestMidLine = false;
+  }
   puts(PREFIX);
   puts(s);
 }

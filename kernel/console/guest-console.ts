@@ -1,21 +1,27 @@
-// A guest's console as it reaches the hypervisor's: every line prefixed
-// "guest: " so that guest and hypervisor output can be told apart. One per
-// VM; the UART model and the CONSOLE_WRITE hypercall both write to it.
-import { putc, puts } from "./console";
+// A guest's console as it reaches the hypervisor's: the guest's bytes on
+// COM1 as the guest wrote them — CRs, escape sequences, prompts without a
+// newline — so that a terminal shows its shell as it would on the guest's
+// own serial port (as Xen's console does: the hypervisor's lines carry its
+// "tsvisor: " prefix, the guest's none). One per VM; the UART model and
+// the CONSOLE_WRITE hypercall both write to it. What no guest can write is
+// the control channel (drivers/host/com1.ts), where the run's verdict is.
+import { setGuestMidLine } from "./console";
+import { com1Put } from "../../drivers/host/com1";
 import { ByteSink } from "../../drivers/byte-sink";
 
 export class GuestConsole extends ByteSink {
   private atLineStart: bool = true;
 
   putc(c: u32): void {
-    if (c == 0x0d) return; // the console adds CR before LF itself
-    if (this.atLineStart) puts("guest: ");
-    putc(c);
+    com1Put(c & 0xff);
     this.atLineStart = c == 0x0a;
+    setGuestMidLine(!this.atLineStart);
   }
 
   // End a partial line, so that what follows starts on its own line.
   endLine(): void {
-    if (!this.atLineStart) this.putc(0x0a);
+    if (this.atLineStart) return;
+    com1Put(0x0d);
+    this.putc(0x0a);
   }
 }

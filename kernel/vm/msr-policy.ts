@@ -11,6 +11,8 @@
 // table (buildVmxMsrBitmap, buildSvmMsrPermissionMap) and the unit tests
 // check both against it.
 
+import { cpu } from "../cpu/identify";
+
 export const MSR_GP: u32 = 0;       // not in the table: #GP
 export const MSR_PASS: u32 = 1;     // no exit: the guest uses the real MSR
 export const MSR_EMULATED: u32 = 2; // exits to kernel/exits/msr.ts
@@ -36,10 +38,17 @@ export const IA32_FS_BASE: u32 = 0xc0000100;
 export const IA32_GS_BASE: u32 = 0xc0000101;
 export const IA32_KERNEL_GS_BASE: u32 = 0xc0000102;
 export const IA32_TSC_AUX: u32 = 0xc0000103;
+// AMD family 0Fh-11h: the Interrupt Pending Message register, which says
+// which message (SMI or C1E) an I/O read of the IntPend port triggers
+// (BKDG for AMD Family 10h, MSRC001_0055). Linux reads it on those
+// families to know whether C1E needs its workaround (AMD erratum 400),
+// and QEMU's `qemu64` is family 0Fh.
+export const AMD_INT_PENDING_MSG: u32 = 0xc0010055;
 
 // The condition an entry needs to be in force (else the MSR gets #GP).
 const ALWAYS: u32 = 0;
 const WITH_RDTSCP: u32 = 1; // the guest has RDTSCP/RDPID (kernel/vm/guest-features.ts)
+const ON_AMD_K8_TO_11H: u32 = 2; // the CPU (whose vendor and family the guest sees) is AMD family 0Fh-11h
 
 const INDEX: StaticArray<u32> = [
   // Emulated. IA32_TSC: the guest's TSC is the host's plus an offset, which
@@ -52,6 +61,9 @@ const INDEX: StaticArray<u32> = [
   // Vol. 3C §25.8.1; APM Vol. 2 §15.5.1), written only after its bits are
   // checked.
   IA32_TSC, IA32_APIC_BASE, IA32_TSC_DEADLINE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE, IA32_EFER,
+  // Emulated on the AMD families that have it: it reads 0 (no message: the
+  // guest has no SMI handler and no C1E to work around), writes are dropped.
+  AMD_INT_PENDING_MSG,
   // Passed through, switched by the CPU on every entry and exit: SYSENTER
   // CS/ESP/EIP and FS/GS base are VMCS guest-state fields (SDM Vol. 3C
   // §25.4.1-2, saved on exit §28.3.2, host values loaded §28.5.1); under
@@ -70,12 +82,14 @@ const INDEX: StaticArray<u32> = [
 ];
 const HANDLING: StaticArray<u32> = [
   MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED,
+  MSR_EMULATED,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS,
 ];
 const NEEDS: StaticArray<u32> = [
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
+  ON_AMD_K8_TO_11H,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   WITH_RDTSCP,
@@ -89,7 +103,9 @@ export function msrHandling(msr: u32, rdtscp: bool): u32 {
   for (let i = 0; i < INDEX.length; i++) {
     if (unchecked(INDEX[i]) != msr) continue;
     const needs = unchecked(NEEDS[i]);
-    return needs == WITH_RDTSCP && !rdtscp ? MSR_GP : unchecked(HANDLING[i]);
+    if (needs == WITH_RDTSCP && !rdtscp) return MSR_GP;
+    if (needs == ON_AMD_K8_TO_11H && !(cpu.isAmd() && cpu.family >= 0xf && cpu.family <= 0x11)) return MSR_GP;
+    return unchecked(HANDLING[i]);
   }
   return MSR_GP;
 }

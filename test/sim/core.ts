@@ -35,6 +35,8 @@ export interface BootResult {
   hal: SimHal;
   serial: string;
   lines: string[];        // hypervisor lines, without the "tsvisor: " prefix
+  guestLines: string[];   // the rest of COM1: what the guest wrote, line by line (empty lines dropped)
+  control: string;        // COM2, the control channel: the hypervisor's lines only
   halted: boolean;
   error: unknown;         // a wasm trap or a simulated #GP, if the boot ended in one
   poweredOff: "success" | "failure" | null;
@@ -68,5 +70,6 @@ export function bootCore(cpu: CpuProfile, opts: BootOptions): BootResult {
   let poweredOff: BootResult["poweredOff"] = null;
   if (hal.debugExit === 0x10 && hal.bochsShutdown === "Shutdown") poweredOff = "success";
   if (hal.debugExit === 0x11 && hal.bochsShutdown === "Shutdown") poweredOff = "failure";
-  return { hal, serial, lines, halted, error, poweredOff };
+  const guestLines = serial.split("\n").filter((l) => l !== "" && !l.startsWith("tsvisor: "));
+  return { hal, serial, lines, guestLines, control: hal.control.replace(/\r\n/g, "\n"), halted, error, poweredOff };
 }

@@ -21,6 +21,7 @@ export class GeneralProtectionFault extends Error {
 }
 
 const COM1 = 0x3f8;
+const COM2 = 0x2f8; // the hypervisor's control channel (drivers/host/com1.ts)
 const COM1_LSR = COM1 + 5;
 const LSR_THRE_TEMT = 0x60;
 const LSR_DR = 0x01;
@@ -79,6 +80,8 @@ export const VMCB = layout.VMCB;
 
 export class SimHal {
   serial = "";
+  control = ""; // what the core wrote to COM2: its own lines only
+  private com1Dlab = false;
   debugExit: number | null = null;
   bochsShutdown = "";
   readonly msrReads: number[] = [];
@@ -170,7 +173,9 @@ export class SimHal {
       this.pitCh2Bytes.push(value & 0xff);
       if (this.pitCh2Bytes.length === 2) this.pitCh2Start = this.tsc;
     }
-    if (port === COM1) this.serial += String.fromCharCode(value & 0xff);
+    if (port === COM1 + 3) this.com1Dlab = (value & 0x80) !== 0; // LCR.DLAB: port 0 is the divisor latch
+    if (port === COM1 && !this.com1Dlab) this.serial += String.fromCharCode(value & 0xff);
+    else if (port === COM2) this.control += String.fromCharCode(value & 0xff);
     else if (port === DEBUG_EXIT_PORT) this.debugExit = value;
     else if (port === BOCHS_SHUTDOWN_PORT) this.bochsShutdown += String.fromCharCode(value & 0xff);
   }

@@ -29,7 +29,7 @@ describe("CONSOLE_WRITE (0)", () => {
 
   it("prints the guest's buffer as guest output, unprintable bytes dropped; RAX is the length, RIP moves on", () => {
     const r = runGuest([vmcall(0n, 0x9000n, 10n), powerOff], undefined, withText);
-    expect(r.serial).toContain("\nguest: from RAM\n");
+    expect(r.guestLines).toEqual(["from RAM"]);
     expect(r.hal.entries[1].regs.rax).toBe(10n);
     expect(r.hal.entries[1].vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c03n);
   });
@@ -41,7 +41,7 @@ describe("CONSOLE_WRITE (0)", () => {
   ])("%s: RAX = -1, nothing printed", (_n, gpa, len) => {
     const r = runGuest([vmcall(0n, gpa, len), powerOff], undefined, withText);
     expect(r.hal.entries[1].regs.rax).toBe(ERROR);
-    expect(r.serial.split("\n").filter((l) => l.startsWith("guest: "))).toEqual([]);
+    expect(r.guestLines).toEqual([]);
   });
 });
 

@@ -52,16 +52,23 @@ describe("uart16550 registers", () => {
     expect(inValue(r, 3)).toBe(0x0c); // DLL read back under DLAB
     expect(inValue(r, 6)).toBe(0x05); // IER, not DLM, once DLAB is off
     expect(inValue(r, 7)).toBe(0x03); // LCR: 8N1
-    expect(r.serial).not.toContain("guest: \f"); // divisor writes are not transmitted
+    expect(r.serial).not.toContain("\f"); // divisor writes are not transmitted
   });
 
   it("holds the scratch register; IER keeps its four enable bits only", () => {
     expect(run([outb(SCR, 0x5a), inb(SCR), outb(IER, 0xff), inb(IER), outb(MCR, 0xff), inb(MCR)])).toEqual([0x5a, 0x0f, 0x1f]);
   });
 
-  it("transmits THR writes as guest console lines, dropping CR", () => {
+  it("transmits THR writes to the console as the guest wrote them, CRs and all, with no prefix", () => {
     const r = runGuest([...chars("a\r\nb\n"), powerOff]);
-    expect(r.serial).toContain("\nguest: a\nguest: b\n");
+    expect(r.hal.serial).toContain("\na\r\nb\n");
+  });
+
+  it("a guest line that looks like the hypervisor's reaches the console, never the control channel (COM2)", () => {
+    const r = runGuest([...chars("tsvisor: power off: status success\n"), powerOff]);
+    expect(r.hal.serial).toContain("\ntsvisor: power off: status success\n");
+    expect(r.control).toContain("tsvisor: VM stopped: the guest powered off with status 0");
+    expect(r.control.match(/power off: status/g)).toHaveLength(1);
   });
 });
 
