@@ -3,8 +3,10 @@ import { Command, InvalidArgumentError } from "commander";
 import { build } from "./builder/pipeline.js";
 import { BuildError } from "./builder/stages.js";
 import { MissingToolError } from "./builder/system-tools.js";
-import { runCommand, RunOptions } from "./run/command.js";
+import { runCommand, RunOptions, DEFAULT_APPEND } from "./run/command.js";
 import { benchCommand } from "./bench/exit-cost.js";
+import { guestLinuxCommand } from "./images/command.js";
+import { ImageError } from "./images/exec.js";
 
 // Exit statuses of the command (also in README.md).
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, hostError: 4 } as const;
@@ -40,14 +42,29 @@ program
   .command("run")
   .description("build the ISO, boot it on a test host and stream its serial console")
   .option("--host <host>", "bochs | qemu | kvm | auto (auto: kvm where it can nest, then qemu, then bochs)", "auto")
-  .option("--guest <guest>", "guest to run: none (the hypervisor's own report) or test:<name> (test/guests/<name>.S)", "none")
+  .option("--guest <guest>", "guest to run: none (the default: the hypervisor's own report), linux (Debian's cloud kernel " +
+    "and a busybox initramfs, fetched and built on first use: tsvisor guest linux) or test:<name> (test/guests/<name>.S)")
+  .option("--kernel <file>", "boot this kernel as the guest, as qemu -kernel does: a Linux bzImage (boot protocol 2.12+) or a multiboot v1 image")
+  .option("--initrd <file>", "the kernel guest's initrd (for --guest linux: instead of the built initramfs)")
+  .option("--append <text>", `the kernel guest's command line, printable text up to 2047 bytes (default: ${DEFAULT_APPEND})`)
   .option("--cpu <model>", "CPU model for the host (QEMU -cpu, Bochs cpu model)")
   .option("--cmdline <text>", "hypervisor command line", "")
-  .option("--timeout <sec>", "stop the run after this many seconds", positiveInt, 120)
+  .option("--timeout <sec>", "stop the run after this many seconds (default: 120; for a kernel guest 300, on Bochs 900)", positiveInt)
   .option("--guest-timeout <sec>", "the VM's own time budget (guest_timeout=): the hypervisor stops the guest past it and reports, 1-86400", budget)
   .option("--log <file>", "also write the serial console to this file")
   .action(async (o: RunOptions) => {
     process.exitCode = await runCommand(o);
+  });
+
+const guest = program
+  .command("guest")
+  .description("fetch and build guest images (kept in $TSVISOR_CACHE, else $XDG_CACHE_HOME/tsvisor or ~/.cache/tsvisor)");
+guest
+  .command("linux")
+  .description("Debian's cloud kernel and a busybox initramfs with its virtio modules: fetch and build them (once per kernel version) and print where they are")
+  .option("--refresh", "fetch and build again even if cached")
+  .action((o: { refresh?: boolean }) => {
+    process.exitCode = guestLinuxCommand(o);
   });
 
 program
@@ -67,7 +84,7 @@ try {
   if (err.code?.startsWith("commander.")) {
     // commander already printed the message; help and version are not errors.
     process.exitCode = err.code === "commander.helpDisplayed" || err.code === "commander.version" ? EXIT.ok : EXIT.usage;
-  } else if (e instanceof MissingToolError || e instanceof BuildError) {
+  } else if (e instanceof MissingToolError || e instanceof BuildError || e instanceof ImageError) {
     process.stderr.write(`tsvisor: ${(e as Error).message}\n`);
     process.exitCode = EXIT.failed;
   } else {

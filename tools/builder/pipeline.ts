@@ -5,17 +5,45 @@ import * as cfg from "./config.js";
 import { stageBuildInfo, stageLayout, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso, IsoModule, BuildError } from "./stages.js";
 import { buildTestGuest, guestCmdline } from "./guests.js";
 
-// The boot modules for a --guest value ("none" or absent: no module).
-export function guestModules(guest: string | undefined): IsoModule[] {
+// A kernel guest (tsvisor run --kernel or --guest linux): the kernel, an
+// optional initrd, and the guest's own command line.
+export interface KernelGuest { kernel: string; initrd?: string; cmdline: string }
+
+// The boot modules of a guest, in the order the core's loader expects:
+//   test:<name>   one module, <name>.bin, the flat test guest
+//   KernelGuest   "kernel", then "initrd" if any, then "cmdline" (a file of
+//                 exactly the guest command line's bytes, no newline: a
+//                 file rather than a module string, so grub.cfg never has
+//                 to quote it)
+//   none / absent no module
+export function guestModules(guest: string | KernelGuest | undefined): IsoModule[] {
+  if (guest !== undefined && typeof guest !== "string") {
+    return [
+      { name: "kernel", file: guest.kernel },
+      ...(guest.initrd ? [{ name: "initrd", file: guest.initrd }] : []),
+      { name: "cmdline", data: Buffer.from(guest.cmdline, "utf8") },
+    ];
+  }
   if (!guest || guest === "none") return [];
   const m = /^test:(.+)$/.exec(guest);
   if (!m) throw new BuildError(`unknown guest '${guest}'; use none or test:<name>`);
   return [{ file: buildTestGuest(m[1]), name: `${m[1]}.bin` }];
 }
 
+// A kernel guest needs more RAM than the core's default (kernel/run-guest.ts:
+// 16 MiB), for the kernel, its initramfs unpacked, and its own allocations.
+export const KERNEL_GUEST_RAM_MIB = 256;
+
+// The hypervisor words a kernel guest adds: guest_ram=, unless the user's
+// own command line sets it.
+export function kernelGuestCmdline(userCmdline: string): string {
+  return /(^|\s)guest_ram=/.test(userCmdline) ? "" : `guest_ram=${KERNEL_GUEST_RAM_MIB}`;
+}
+
 export interface BuildOptions {
   cmdline?: string;     // hypervisor command line baked into grub.cfg
   guest?: string;       // "test:<name>" puts that test guest on the ISO as a boot module
+  kernel?: KernelGuest; // a kernel guest instead (its modules: guestModules)
   wasmOnly?: boolean;   // stop after asc (what the unit tests need)
   quiet?: boolean;
 }
@@ -41,9 +69,9 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   await step("ld", stageLink);
   await step("iso", () => {
     const guestName = /^test:(.+)$/.exec(opts.guest ?? "")?.[1];
-    const declared = guestName ? guestCmdline(guestName) : "";
+    const declared = opts.kernel ? kernelGuestCmdline(opts.cmdline ?? "") : guestName ? guestCmdline(guestName) : "";
     // The user's words first: the hypervisor takes the first of a repeated option.
-    const r = stageIso([opts.cmdline ?? "", declared].filter((s) => s !== "").join(" "), guestModules(opts.guest));
+    const r = stageIso([opts.cmdline ?? "", declared].filter((s) => s !== "").join(" "), guestModules(opts.kernel ?? opts.guest));
     result.iso = r.iso;
     return r.built;
   });

@@ -153,12 +153,15 @@ export function stageLink(): boolean {
   return true;
 }
 
-export interface IsoModule { file: string; name: string }
+// A GRUB boot module: a file on the ISO at /boot/modules/<name>, passed to
+// the hypervisor with <name> as its multiboot2 module string. Its bytes are
+// a file's (`file`) or given here (`data`, e.g. a guest's command line).
+export type IsoModule = { name: string; file: string } | { name: string; data: Buffer };
 
 // GRUB configuration: boot the ELF at once, passing the hypervisor command
-// line and the guest image as a boot module. GRUB itself stays off the
-// serial port so COM1 carries only tsvisor's console.
-function grubCfg(cmdline: string, modules: IsoModule[]): string {
+// line and the guest's boot modules (guestModules, pipeline.ts). GRUB
+// itself stays off the serial port so COM1 carries only tsvisor's console.
+export function grubCfg(cmdline: string, modules: IsoModule[]): string {
   return [
     "set timeout=0",
     "set timeout_style=hidden",
@@ -179,30 +182,47 @@ export function checkCmdline(cmdline: string): void {
   }
 }
 
+// The ISO's files, under `root` (made afresh): /boot/tsvisor.elf,
+// /boot/grub/grub.cfg and /boot/modules/<name> for each module.
+export function writeIsoTree(root: string, elf: string, cfgText: string, modules: IsoModule[]): void {
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.mkdirSync(path.join(root, "boot", "grub"), { recursive: true });
+  fs.copyFileSync(elf, path.join(root, "boot", "tsvisor.elf"));
+  fs.writeFileSync(path.join(root, "boot", "grub", "grub.cfg"), cfgText);
+  if (modules.length) fs.mkdirSync(path.join(root, "boot", "modules"));
+  for (const m of modules) {
+    const to = path.join(root, "boot", "modules", m.name);
+    if ("file" in m) fs.copyFileSync(m.file, to);
+    else fs.writeFileSync(to, m.data);
+  }
+}
+
 // Build the ISO for a command line and modules; the default one (no command
 // line, no module) is build/tsvisor.iso, the others are named by their hash.
 export function stageIso(cmdline = "", modules: IsoModule[] = []): { iso: string; built: boolean } {
   checkCmdline(cmdline);
+  const names = new Set<string>();
   for (const m of modules) {
     if (!/^[\w.-]+$/.test(m.name)) throw new BuildError(`bad module name ${JSON.stringify(m.name)}`);
-    if (!fs.existsSync(m.file)) throw new BuildError(`guest image not found: ${m.file}`);
+    if (names.has(m.name)) throw new BuildError(`two boot modules named ${m.name}`);
+    names.add(m.name);
+    if ("file" in m && !fs.existsSync(m.file)) throw new BuildError(`guest image not found: ${m.file}`);
   }
   requireTools("grubMkrescue", "grubPc", "xorriso", "mformat");
   const cfgText = grubCfg(cmdline, modules);
-  const hash = hashInputs([cfg.ELF, ...modules.map((m) => m.file)], cfgText);
+  const files = modules.flatMap((m) => ("file" in m ? [m.file] : []));
+  const data = modules.flatMap((m) => ("data" in m ? [`${m.name}:${m.data.toString("hex")}`] : []));
+  const hash = hashInputs([cfg.ELF, ...files], [cfgText, ...data].join("\n"));
   const isDefault = cmdline === "" && modules.length === 0;
   const name = isDefault ? "default" : hash.slice(0, 16);
   const iso = isDefault ? cfg.ISO : path.join(cfg.ISO_DIR, `${name}.iso`);
   if (isFresh(`iso-${name}`, hash, [iso])) return { iso, built: false };
   const root = path.join(cfg.ISO_DIR, `${name}.root`);
-  fs.rmSync(root, { recursive: true, force: true });
-  fs.mkdirSync(path.join(root, "boot", "grub"), { recursive: true });
-  fs.copyFileSync(cfg.ELF, path.join(root, "boot", "tsvisor.elf"));
-  fs.writeFileSync(path.join(root, "boot", "grub", "grub.cfg"), cfgText);
-  if (modules.length) fs.mkdirSync(path.join(root, "boot", "modules"));
-  for (const m of modules) fs.copyFileSync(m.file, path.join(root, "boot", "modules", m.name));
+  writeIsoTree(root, cfg.ELF, cfgText, modules);
   fs.mkdirSync(path.dirname(iso), { recursive: true });
   run("grub-mkrescue", ["-o", iso, root], "grub-mkrescue");
+  // The ISO holds it all now; a kernel guest's tree alone is tens of MB.
+  fs.rmSync(root, { recursive: true, force: true });
   writeStamp(`iso-${name}`, hash);
   return { iso, built: true };
 }

@@ -1,6 +1,6 @@
 // The system tools the pipeline and the run tool call, and how to get each.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 
 export interface SystemTool {
   command: string;
@@ -21,10 +21,33 @@ export const TOOLS: Record<string, SystemTool> = {
   qemu: { command: "qemu-system-x86_64", debianPackage: "qemu-system-x86", purpose: "the QEMU test host" },
   bochs: { command: "bochs", debianPackage: "bochs bochsbios vgabios bochs-term", purpose: "the Bochs test host (VMX)" },
   script: { command: "script", debianPackage: "bsdutils", purpose: "give Bochs a pseudo-terminal" },
+  // Fetching and building the Linux guest (tools/images/).
+  aptGet: { command: "apt-get", debianPackage: "apt", purpose: "download Debian's kernel and busybox packages" },
+  aptCache: { command: "apt-cache", debianPackage: "apt", purpose: "find the current Debian cloud kernel" },
+  dpkgDeb: { command: "dpkg-deb", debianPackage: "dpkg", purpose: "unpack the downloaded packages" },
+  modinfo: { command: "modinfo", debianPackage: "kmod", purpose: "read kernel modules' dependencies" },
+  cpio: { command: "cpio", debianPackage: "cpio", purpose: "write the guest's initramfs" },
 };
 
+// Where a command is: on $PATH, or in the sbin directories that a user's
+// $PATH on Debian leaves out (kmod's modinfo is /usr/sbin/modinfo).
+export function findCommand(command: string): string | null {
+  if (command.includes("/")) return fs.existsSync(command) ? command : null;
+  const dirs = [...(process.env.PATH ?? "").split(":").filter((d) => d !== ""), "/usr/sbin", "/sbin"];
+  for (const dir of dirs) {
+    const p = path.join(dir, command);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
 export function hasCommand(command: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+  return findCommand(command) !== null;
 }
 
 export function isAvailable(tool: SystemTool): boolean {

@@ -2,34 +2,92 @@
 // the console (and what the user types, to the machine's COM1), and turn
 // the outcome into an exit status.
 import fs from "node:fs";
-import { build } from "../builder/pipeline.js";
+import { build, KernelGuest } from "../builder/pipeline.js";
 import { requireTools } from "../builder/system-tools.js";
-import { readHostFacts } from "./hosts.js";
+import { testGuestNames } from "../builder/guests.js";
+import { checkAppend, checkInitrd, checkKernel, describeKernel, GuestFileError } from "../images/kernel-file.js";
+import { linuxGuest } from "../images/linux.js";
+import { readHostFacts, HostName } from "./hosts.js";
 import { chooseHost, HostChoice } from "./host-choice.js";
-import { launchFor } from "./launch.js";
+import { launchFor, GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB } from "./launch.js";
 import { runSession, Verdict } from "./session.js";
 import { consoleInput } from "./console-input.js";
 
 export interface RunOptions {
   host: string;
-  guest: string;
+  guest?: string;        // none (the default), linux, or test:<name>
+  kernel?: string;       // a kernel file to boot as the guest (--kernel)
+  initrd?: string;       // its initrd (--initrd)
+  append?: string;       // its command line (--append)
   cpu?: string;
   cmdline: string;
-  timeout: number;
+  timeout?: number;      // seconds; the default depends on the guest and host (runTimeout)
   guestTimeout?: number; // seconds: guest_timeout= on the hypervisor's command line
   log?: string;
 }
 
-import { testGuestNames } from "../builder/guests.js";
-
-// Guests this build can run: none (the hypervisor's own report) or a test guest.
+// Guests this build can run: none (the hypervisor's own report), linux
+// (Debian's kernel and a busybox initramfs, tools/images/linux.ts) or a test guest.
 export function knownGuests(): string[] {
-  return ["none", ...testGuestNames().map((n) => `test:${n}`)];
+  return ["none", "linux", ...testGuestNames().map((n) => `test:${n}`)];
 }
 
 export const RUN_EXIT: Record<Verdict | "usage" | "nohost", number> = {
   success: 0, failure: 1, panic: 1, stopped: 4, timeout: 3, aborted: 130, usage: 2, nohost: 4,
 };
+
+// What a kernel guest gets when --append is not given.
+export const DEFAULT_APPEND = "console=ttyS0";
+
+// --timeout's default: a test guest's run is over in seconds; a kernel's
+// boot to its shell takes minutes under TCG and longer under Bochs.
+export function runTimeout(given: number | undefined, kernelGuest: boolean, host: HostName): number {
+  if (given !== undefined) return given;
+  if (!kernelGuest) return 120;
+  return host === "bochs" ? 900 : 300;
+}
+
+// The guest the options ask for, checked before anything is built or
+// booted: a GuestFileError or a usage message (exit status 2) if wrong.
+// `linux` is fetched later (it may download), so here it has no files yet.
+export type GuestPlan =
+  | { kind: "image"; guest: string }                                   // none or test:<name>
+  | { kind: "kernel"; kernel: string; initrd?: string; cmdline: string; notes: string[] }
+  | { kind: "linux"; initrd?: string; cmdline: string; notes: string[] };
+
+export class UsageError extends Error {}
+
+export function planGuest(o: Pick<RunOptions, "guest" | "kernel" | "initrd" | "append">): GuestPlan {
+  if (o.kernel !== undefined && o.guest !== undefined) {
+    throw new UsageError("--kernel and --guest cannot go together: --kernel FILE boots your own kernel, --guest linux the cached Debian one");
+  }
+  const guest = o.guest ?? "none";
+  if (o.kernel === undefined && !knownGuests().includes(guest)) {
+    throw new UsageError(`unknown guest '${guest}'; available: ${knownGuests().join(", ")}`);
+  }
+  const hasKernel = o.kernel !== undefined || guest === "linux";
+  for (const [opt, v] of [["--initrd", o.initrd], ["--append", o.append]] as const) {
+    if (v !== undefined && !hasKernel) {
+      throw new UsageError(`${opt} needs a kernel to go with: give --kernel FILE (or --guest linux)` +
+        (o.guest !== undefined ? `; --guest ${guest} is not a kernel` : ""));
+    }
+  }
+  if (!hasKernel) return { kind: "image", guest };
+  const notes: string[] = [];
+  let kernelNote = "";
+  if (o.kernel !== undefined) kernelNote = `kernel ${o.kernel} (${describeKernel(checkKernel(o.kernel))})`;
+  if (o.initrd !== undefined) {
+    const r = checkInitrd(o.initrd);
+    if (r.warning) notes.push(`warning: ${r.warning}`);
+    kernelNote += `${kernelNote ? ", " : ""}initrd ${o.initrd} (${r.format ?? "unknown format"}, ${r.size} bytes)`;
+  }
+  const cmdline = o.append ?? DEFAULT_APPEND;
+  checkAppend(cmdline);
+  if (kernelNote) notes.unshift(kernelNote);
+  return o.kernel !== undefined
+    ? { kind: "kernel", kernel: o.kernel, initrd: o.initrd, cmdline, notes }
+    : { kind: "linux", initrd: o.initrd, cmdline, notes };
+}
 
 function usage(msg: string): number {
   process.stderr.write(`tsvisor run: ${msg}\nTry 'tsvisor run --help'.\n`);
@@ -43,8 +101,12 @@ export function resolveHost(requested: string, cpu?: string): HostChoice {
 }
 
 export async function runCommand(o: RunOptions): Promise<number> {
-  if (!knownGuests().includes(o.guest)) {
-    return usage(`unknown guest '${o.guest}'; available: ${knownGuests().join(", ")}`);
+  let plan: GuestPlan;
+  try {
+    plan = planGuest(o);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof GuestFileError) return usage(e.message);
+    throw e;
   }
   const choice = resolveHost(o.host, o.cpu);
   if (choice.kind === "refused") {
@@ -55,11 +117,25 @@ export async function runCommand(o: RunOptions): Promise<number> {
   process.stderr.write(`tsvisor: ${choice.line}\n`);
   if (choice.warning) process.stderr.write(`tsvisor: warning: ${choice.warning}\n`);
   requireTools(host === "bochs" ? "bochs" : "qemu", ...(host === "bochs" ? (["script"] as const) : []));
+
+  let kernel: KernelGuest | undefined;
+  if (plan.kind === "linux") {
+    const g = linuxGuest({ log: (l) => process.stderr.write(`tsvisor guest: ${l}\n`) });
+    kernel = { kernel: g.kernel, initrd: plan.initrd ?? g.initrd, cmdline: plan.cmdline };
+    process.stderr.write(`tsvisor: guest linux: Debian's ${g.version}${g.cached ? ", cached" : ""} in ${g.dir}\n`);
+  } else if (plan.kind === "kernel") {
+    kernel = { kernel: plan.kernel, initrd: plan.initrd, cmdline: plan.cmdline };
+  }
+  if (plan.kind !== "image") {
+    for (const n of plan.notes) process.stderr.write(`tsvisor: ${n}\n`);
+    process.stderr.write(`tsvisor: guest command line: ${JSON.stringify(plan.cmdline)}\n`);
+  }
   // --guest-timeout is the hypervisor's guest_timeout=; words the user gives
   // come before what a test guest declares, so the user's win.
   const cmdline = [o.cmdline, o.guestTimeout ? `guest_timeout=${o.guestTimeout}` : ""].filter((w) => w !== "").join(" ");
-  const { iso } = await build({ cmdline, guest: o.guest });
-  const launch = launchFor(host, iso, o.cpu);
+  const { iso } = await build({ cmdline, guest: plan.kind === "image" ? plan.guest : undefined, kernel });
+  const launch = launchFor(host, iso, o.cpu, { memoryMiB: kernel ? Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB) : GUEST_RAM_MIB });
+  const timeout = runTimeout(o.timeout, kernel !== undefined, host);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);
 
@@ -70,7 +146,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   process.on("SIGTERM", onSignal);
   const typed = consoleInput(process.stdin, onSignal);
   const result = await runSession(launch, {
-    timeoutMs: o.timeout * 1000,
+    timeoutMs: timeout * 1000,
     signal: abort.signal,
     input: typed.stream,
     onOutput: (s) => {

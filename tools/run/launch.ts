@@ -37,14 +37,19 @@ const DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04";
 export const QEMU_STATUS_SUCCESS = (0x10 << 1) | 1; // 33
 export const QEMU_STATUS_FAILURE = (0x11 << 1) | 1; // 35
 
+// The emulated machine's RAM (QEMU -m, Bochs megs): room for the hypervisor
+// and a test guest; a kernel guest gets at least KERNEL_GUEST_MACHINE_MIB.
 export const GUEST_RAM_MIB = 512;
+export const KERNEL_GUEST_MACHINE_MIB = 1024;
 
-function qemu(iso: string, accel: "tcg" | "kvm", cpu: string): Launch {
+export interface LaunchOptions { memoryMiB?: number }
+
+function qemu(iso: string, accel: "tcg" | "kvm", cpu: string, memoryMiB: number): Launch {
   return {
     host: accel === "kvm" ? "kvm" : "qemu",
     command: "qemu-system-x86_64",
     args: [
-      "-machine", `pc,accel=${accel}`, "-cpu", cpu, "-m", `${GUEST_RAM_MIB}M`,
+      "-machine", `pc,accel=${accel}`, "-cpu", cpu, "-m", `${memoryMiB}M`,
       "-display", "none", "-monitor", "none", "-serial", "stdio",
       "-nic", "none",         // no network card, and so no option ROM to find
       "-no-reboot",           // a triple fault ends the run instead of looping
@@ -56,7 +61,7 @@ function qemu(iso: string, accel: "tcg" | "kvm", cpu: string): Launch {
   };
 }
 
-function bochs(iso: string, cpu: string): Launch {
+function bochs(iso: string, cpu: string, memoryMiB: number): Launch {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-bochs-"));
   const capture = path.join(dir, "com1.txt");
   const log = path.join(dir, "bochs.log");
@@ -64,7 +69,7 @@ function bochs(iso: string, cpu: string): Launch {
   // rc file's `c` continues. Its only headless display is `term`, which
   // wants a terminal: the run goes under script(1) for a pseudo-terminal.
   const bochsrc = (port: number) => [
-    `megs: ${GUEST_RAM_MIB}`,
+    `megs: ${memoryMiB}`,
     `cpu: model=${cpu}, count=1, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=0`,
     "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
     "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
@@ -101,18 +106,19 @@ function bochs(iso: string, cpu: string): Launch {
   };
 }
 
-export function launchFor(host: HostName, iso: string, cpu?: string): Launch {
+export function launchFor(host: HostName, iso: string, cpu?: string, opts: LaunchOptions = {}): Launch {
   if (!fs.existsSync(iso)) throw new Error(`ISO not found: ${iso}`);
+  const mem = opts.memoryMiB ?? GUEST_RAM_MIB;
   switch (host) {
     case "qemu":
       // QEMU's TCG emulates SVM with nested paging, not VMX (shared/DESIGN.md).
-      return qemu(iso, "tcg", cpu ?? "qemu64,+svm,+npt");
+      return qemu(iso, "tcg", cpu ?? "qemu64,+svm,+npt", mem);
     case "kvm": {
       const flag = hostVirtFlag();
-      return qemu(iso, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"));
+      return qemu(iso, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"), mem);
     }
     case "bochs":
       // corei7_skylake_x: VMX with EPT, VPID and unrestricted guest.
-      return bochs(iso, cpu ?? "corei7_skylake_x");
+      return bochs(iso, cpu ?? "corei7_skylake_x", mem);
   }
 }

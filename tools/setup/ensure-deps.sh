@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what tsvisor needs on a Debian (12+) or Ubuntu machine, and only
 # what is missing: the build toolchain (wabt, gcc, binutils, GRUB, xorriso,
-# mtools), the test hosts (QEMU, Bochs), and the npm packages.
+# mtools), the test hosts (QEMU, Bochs), what builds the Linux guest's
+# initramfs (cpio, kmod's modinfo), and the npm packages.
 # Runs before `npm start` and `npm test`; safe to run again at any time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -9,6 +10,8 @@ cd "$(dirname "$0")/../.."
 missing=()
 need_cmd()  { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 need_file() { [ -e "$1" ] || missing+=("$2"); }
+# A command a user's $PATH may leave out: Debian keeps it in /usr/sbin.
+need_sbin() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ] || missing+=("$2"); }
 
 need_cmd  wasm2c                wabt
 need_file /usr/include/wasm-rt.h wabt
@@ -26,6 +29,8 @@ need_file /usr/share/vgabios/vgabios.bin     vgabios
 need_file /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so bochs-term
 need_cmd  script                bsdutils
 need_cmd  git                   git
+need_cmd  cpio                  cpio
+need_sbin modinfo               kmod
 
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
