@@ -28,6 +28,7 @@ import { I8259Pair } from "../drivers/i8259";
 import { I8254, PIT_BASE } from "../drivers/i8254";
 import { SystemControlPortB, PORT_B } from "../drivers/port-b";
 import { RtcCmos, RTC_BASE } from "../drivers/rtc-cmos";
+import { AcpiPm, ACPI_PM_BASE, ACPI_PM_BYTES, SCI_IRQ } from "../drivers/acpi-pm";
 import { IrqLine } from "./vm/irq";
 import { IrqRouter } from "./vm/irq-router";
 import { IoApic, IOAPIC_BASE, IOAPIC_BYTES } from "../drivers/ioapic";
@@ -82,6 +83,7 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
   vm.ports.register(PIT_BASE, 4, pit);
   vm.ports.register(PORT_B, 1, portB);
   vm.ports.register(RTC_BASE, 2, rtc);
+  vm.ports.register(ACPI_PM_BASE, ACPI_PM_BYTES, new AcpiPm(vm, new IrqLine(router, SCI_IRQ)));
   return new LegacyPc(pic, ioapic, router, pit, portB, rtc);
 }
 
