@@ -53,6 +53,9 @@ export { mmioProbeBytes, mmioProbeDecode, mmioProbeField } from "./probes-mmio";
 // (kernel/probes-devices.ts). boot/ never calls them.
 export { probeDevicesScratch, probeDevices } from "./probes-devices";
 
+// Test probes for the ACPI tables and PM registers, for the unit tests only (kernel/probes-acpi.ts).
+export { probeAcpiTables, probeAcpiPm } from "./probes-acpi";
+
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();
   endl();

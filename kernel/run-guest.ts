@@ -32,6 +32,7 @@ import { RtcCmos, RTC_BASE } from "../drivers/rtc-cmos";
 import { PciConfigPorts, PCI_CONFIG_BASE, PCI_CONFIG_BYTES } from "../drivers/pci/config-ports";
 import { FwCfg, FW_CFG_BASE, FW_CFG_BYTES } from "../drivers/fw-cfg";
 import { I8042, I8042_DATA_PORT, I8042_COMMAND_PORT } from "../drivers/i8042";
+import { AcpiPm, ACPI_PM_BASE, ACPI_PM_BYTES, SCI_IRQ } from "../drivers/acpi-pm";
 import { IrqLine } from "./vm/irq";
 import { IrqRouter } from "./vm/irq-router";
 import { IoApic, IOAPIC_BASE, IOAPIC_BYTES } from "../drivers/ioapic";
@@ -100,6 +101,8 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
   const kbc = new I8042(vm);
   vm.ports.register(I8042_DATA_PORT, 1, kbc.data);
   vm.ports.register(I8042_COMMAND_PORT, 1, kbc.command);
+  // The ACPI PM blocks the FADT points at, the SCI on ISA IRQ 9 (kernel/firmware/).
+  vm.ports.register(ACPI_PM_BASE, ACPI_PM_BYTES, new AcpiPm(vm, new IrqLine(router, SCI_IRQ)));
   return new LegacyPc(pic, ioapic, router, pit, portB, rtc, pci, fwCfg, kbc);
 }
 

@@ -11,7 +11,8 @@ import { loadFlatImage } from "../vm/guest-loader";
 import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
 import { isBzImage, loadBzImage } from "./bzimage";
 import { KernelArgs } from "./kernel-args";
-import { CMDLINE_MAX } from "./low-memory";
+import { CMDLINE_MAX, EBDA_AT, EBDA_BYTES } from "./low-memory";
+import { buildAcpiTables } from "../firmware/acpi-tables";
 
 export enum GuestFormat { None, Flat, Linux }
 
@@ -81,7 +82,20 @@ export function kernelArgs(info: Mb2Info, args: KernelArgs): bool {
 
 // Load the guest into the VM's RAM and fill its start.
 export function loadGuest(info: Mb2Info, vm: Vm, format: GuestFormat, mode: CpuMode, args: KernelArgs, state: InitialState): bool {
-  if (format == GuestFormat.Linux) return loadBzImage(vm.memory, args, state);
+  if (format == GuestFormat.Linux) {
+    // The firmware tables a kernel finds its platform by, in the EBDA
+    // (kernel/loader/low-memory.ts), one vCPU.
+    args.rsdp = buildAcpiTables(vm.memory, EBDA_AT, EBDA_BYTES, <u32>vm.vcpus.length);
+    if (args.rsdp == 0) {
+      line("ACPI tables: they do not fit in the EBDA");
+      return false;
+    }
+    begin("ACPI: RSDP at ");
+    putHex(args.rsdp);
+    puts(" (XSDT, FADT with PM timer at 0x608, MADT, DSDT)");
+    endl();
+    return loadBzImage(vm.memory, args, state);
+  }
   const k = guestImageModule(info);
   return loadFlatImage(vm.memory, moduleStart(info, k), <u64>info.moduleEnds[k], mode, state);
 }

@@ -2,7 +2,8 @@
 # Install what tsvisor needs on a Debian (12+) or Ubuntu machine, and only
 # what is missing: the build toolchain (wabt, gcc, binutils, GRUB, xorriso,
 # mtools), the test hosts (QEMU, Bochs), what builds the Linux guest's
-# initramfs (cpio, kmod's modinfo), and the npm packages.
+# initramfs (cpio, kmod's modinfo), iasl (the unit tests disassemble the
+# ACPI tables with it), and the npm packages.
 # Runs before `npm start` and `npm test`; safe to run again at any time.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,6 +29,7 @@ need_file /usr/share/bochs/BIOS-bochs-latest bochsbios
 need_file /usr/share/vgabios/vgabios.bin     vgabios
 need_file /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so bochs-term
 need_cmd  script                bsdutils
+need_cmd  iasl                  acpica-tools
 need_cmd  git                   git
 need_cmd  cpio                  cpio
 need_sbin modinfo               kmod
