@@ -139,8 +139,14 @@ describe("the initramfs", () => {
     expect(lines).toContain("mount -t devtmpfs devtmpfs /dev");
     expect(lines.filter((l) => l.startsWith("load /")).map((l) => l.slice(6))).toEqual(guest.modules);
     expect(init).toMatch(/insmod "\$1" 2>&1\); then echo "tsvisor-guest: warning: could not load/);
-    expect(lines.slice(-3)).toEqual([`echo "${READY_MARKER}"`, "exec setsid cttyhack sh", ""]);
+    expect(lines.slice(-3)).toEqual([`echo "${READY_MARKER}"`, "exec /bin/init", ""]);
     expect(READY_MARKER).toBe("tsvisor-guest: ready");
+  });
+
+  it("busybox init's table respawns a shell with the console as its terminal", () => {
+    const tab = fs.readFileSync(path.join(unpacked, "etc", "inittab"), "utf8").split("\n");
+    expect(tab).toContain("::respawn:/bin/cttyhack /bin/sh");
+    expect(tab).toContain("::shutdown:/bin/umount -a -r");
   });
 
   it("/init is valid shell (busybox sh -n)", () => {

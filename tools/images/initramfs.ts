@@ -13,9 +13,10 @@ export const READY_MARKER = "tsvisor-guest: ready";
 
 // /init: busybox's applets as links in /bin, the kernel's pseudo file
 // systems, the modules in dependency order (a module that fails to load is
-// reported and skipped: the boot goes on), the ready marker, then a shell
-// in its own session with the console as its controlling terminal
-// (cttyhack), so that Ctrl-C reaches what it runs.
+// reported and skipped: the boot goes on), the ready marker, then busybox's
+// init (/etc/inittab below), so that `poweroff` and `reboot` work as on any
+// busybox system: they signal PID 1, which ends its processes and asks the
+// kernel (ACPI S5, or the reset register).
 export function initScript(modules: string[]): string {
   return [
     "#!/bin/busybox sh",
@@ -30,10 +31,21 @@ export function initScript(modules: string[]): string {
     "}",
     ...modules.map((m) => `load /${m}`),
     `echo "${READY_MARKER}"`,
-    "exec setsid cttyhack sh",
+    "exec /bin/init",
     "",
   ].join("\n");
 }
+
+// busybox init's table (busybox examples/inittab): a shell on the console
+// in its own session with the console as its controlling terminal
+// (cttyhack), so that Ctrl-C reaches what it runs, started again when it
+// exits; file systems unmounted on the way down.
+export const INITTAB = [
+  "::respawn:/bin/cttyhack /bin/sh",
+  "::ctrlaltdel:/bin/reboot",
+  "::shutdown:/bin/umount -a -r",
+  "",
+].join("\n");
 
 export interface InitramfsInput {
   busybox: string;        // the static busybox binary
@@ -44,7 +56,7 @@ export interface InitramfsInput {
 // Fill a staging directory with the initramfs's files.
 export function stageInitramfs(dir: string, input: InitramfsInput): void {
   fs.rmSync(dir, { recursive: true, force: true });
-  for (const d of ["bin", "proc", "sys", "dev", "tmp", "root"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  for (const d of ["bin", "etc", "proc", "sys", "dev", "tmp", "root"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
   fs.copyFileSync(input.busybox, path.join(dir, "bin", "busybox"));
   fs.chmodSync(path.join(dir, "bin", "busybox"), 0o755);
   for (const m of input.modules) {
@@ -52,6 +64,7 @@ export function stageInitramfs(dir: string, input: InitramfsInput): void {
     fs.copyFileSync(path.join(input.moduleRoot, m), path.join(dir, m));
   }
   fs.writeFileSync(path.join(dir, "init"), initScript(input.modules), { mode: 0o755 });
+  fs.writeFileSync(path.join(dir, "etc", "inittab"), INITTAB);
 }
 
 // `find . | cpio -o -H newc`, files owned by root, gzip'd: the archive's bytes.

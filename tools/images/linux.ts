@@ -23,7 +23,7 @@ export const BUSYBOX_PACKAGE = "busybox-static";
 // Bump when what is built from the packages changes (the initramfs's
 // contents, /init): cached folders of another format are rebuilt from
 // their downloaded packages.
-export const LINUX_GUEST_FORMAT = 1;
+export const LINUX_GUEST_FORMAT = 2;
 
 export interface LinuxGuest {
   version: string;     // the kernel's version, e.g. 6.1.0-NN-cloud-amd64
