@@ -25,8 +25,6 @@ export function handleHlt(vcpu: Vcpu, exit: ExitInfo): Action {
   }
   const ic = vcpu.interrupts;
   const clock = vm.clock;
-  // Asleep, guest time passes as the host's (kernel/vm/clock.ts).
-  if (clock.run()) vcpu.setTscOffset(clock.offset);
   const t0 = rdtsc();
   vm.stats.halts++;
   while (true) {
@@ -52,8 +50,6 @@ export function handleHlt(vcpu: Vcpu, exit: ExitInfo): Action {
       while (rdtsc() < end) {}
     }
   }
-  const t1 = rdtsc();
-  vm.stats.asleepTicks += t1 - t0;
-  clock.stop(t1);
+  vm.stats.asleepTicks += rdtsc() - t0;
   return vm.stopReason == StopReason.None ? Action.Resume : Action.Stop;
 }

@@ -10,6 +10,7 @@ import {
   msrHandling, MSR_EMULATED, MSR_PASS, IA32_TSC, IA32_APIC_BASE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE,
   IA32_EFER, IA32_TSC_DEADLINE, X2APIC_MSR_FIRST, X2APIC_MSR_LAST,
 } from "../vm/msr-policy";
+import { rdtsc } from "../hal/imports";
 import { EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, CR0_PG, VECTOR_GP } from "../arch/x86";
 
 // Writable EFER bits: SCE, LME, NXE; LMA is the CPU's own and reserved bits
@@ -102,7 +103,7 @@ function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
     // A write sets the TSC the guest reads (SDM Vol. 3B §18.17): one offset
     // for the VM's clock and every vCPU's hardware offset.
     const vm = vcpu.vm;
-    vm.clock.setNow(value);
+    vm.clock.offset = value - rdtsc();
     for (let i = 0; i < vm.vcpus.length; i++) vm.vcpus[i].setTscOffset(vm.clock.offset);
   }
   else if (msr == IA32_MISC_ENABLE) m.miscEnable = value;

@@ -32,6 +32,23 @@ export class KernelArgs {
     return true;
   }
 
+  // Append " name=value" (a decimal); false if it would not fit.
+  appendDecimalOption(name: string, value: u64): bool {
+    let digits: u32 = 1;
+    for (let v = value; v >= 10; v /= 10) digits++;
+    const n = <u32>name.length;
+    let at = this.cmdlineLen;
+    if (at + 2 + n + digits >= CMDLINE_MAX) return false;
+    if (at > 0) store<u8>(cmdlineBuffer + at++, 0x20);
+    for (let i: u32 = 0; i < n; i++) store<u8>(cmdlineBuffer + at++, <u8>name.charCodeAt(i));
+    store<u8>(cmdlineBuffer + at++, 0x3d); // '='
+    for (let i: u32 = 0, v = value; i < digits; i++, v /= 10) store<u8>(cmdlineBuffer + at + digits - 1 - i, <u8>(0x30 + v % 10));
+    at += digits;
+    store<u8>(cmdlineBuffer + at, 0);
+    this.cmdlineLen = at;
+    return true;
+  }
+
   setDefaultCmdline(): void {
     const n = <u32>DEFAULT_CMDLINE.length;
     for (let i: u32 = 0; i < n; i++) store<u8>(cmdlineBuffer + i, <u8>DEFAULT_CMDLINE.charCodeAt(i));

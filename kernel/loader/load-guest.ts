@@ -8,7 +8,9 @@ import { findModule, guestImageModule, moduleSize, moduleStart, NO_MODULE } from
 import { Vm } from "../vm/vm";
 import { CpuMode, InitialState } from "../vm/initial-state";
 import { loadFlatImage } from "../vm/guest-loader";
-import { begin, endl, line, putBytes, puts, putHex, putSize } from "../console/console";
+import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "../console/console";
+import { findOption } from "../boot/cmdline";
+import { cpu } from "../cpu/identify";
 import { isBzImage, loadBzImage } from "./bzimage";
 import { KernelArgs } from "./kernel-args";
 import { CMDLINE_MAX, EBDA_AT, EBDA_BYTES } from "./low-memory";
@@ -89,6 +91,23 @@ export function loadGuest(info: Mb2Info, vm: Vm, format: GuestFormat, mode: CpuM
     if (args.rsdp == 0) {
       line("ACPI tables: they do not fit in the EBDA");
       return false;
+    }
+    // The TSC's rate where the guest cannot read it from CPUID (Linux reads
+    // leaf 15H on Intel only, kernel/vm/cpuid-policy.ts): on AMD, Linux's
+    // tsc_early_khz= (Documentation/admin-guide/kernel-parameters.txt),
+    // unless the user gave one. Calibrating against the PIT or the PM timer
+    // instead times port reads that each cost an exit, which on an emulated
+    // host fails or comes out wrong.
+    const khz = vm.clock.tscKhz;
+    if (!cpu.isIntel() && khz != 0 && findOption(args.cmdline, args.cmdlineLen, "tsc_early_khz") < 0) {
+      if (!args.appendDecimalOption("tsc_early_khz", khz)) {
+        line("guest command line: no room to add tsc_early_khz=");
+        return false;
+      }
+      begin("guest command line: added tsc_early_khz=");
+      putDec(khz);
+      puts(" (AMD: the TSC rate that Linux reads from CPUID 15H on Intel)");
+      endl();
     }
     begin("ACPI: RSDP at ");
     putHex(args.rsdp);

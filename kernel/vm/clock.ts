@@ -30,46 +30,10 @@ export class Clock {
   // Guest TSC = host TSC + offset (SDM Vol. 3C §26.6.5 "TSC offsetting";
   // the guest's WRMSR to IA32_TSC moves it).
   offset: u64 = 0;
-  // Guest time stands still while the hypervisor handles an exit: from the
-  // exit (stop) to the next entry (run), the offset grows back by what the
-  // hypervisor took, so the guest sees an exit cost only what the CPU's own
-  // world switch costs. Without that, a guest that times a few port reads
-  // against its TSC — Linux's PM-timer and PIT calibration of the TSC
-  // (arch/x86/kernel/tsc.c tsc_read_refs: more than 1/32 ms per read, and
-  // the sample is thrown away) — measures the hypervisor, not its
-  // hardware, and on a slow (emulated) host fails every time. Devices read
-  // the time of the exit meanwhile, so what a device answers and the TSC
-  // the guest reads next agree. Time asleep in HLT is not hidden: it
-  // passes for the guest as for the host (kernel/exits/hlt.ts). The price:
-  // guest time runs behind the host's by what exits cost, as under any
-  // hypervisor that hides its exits; the guest's clocks all agree.
-  private stopped: bool = false;
-  private stoppedAt: u64 = 0;
 
   constructor(public tscKhz: u32) {}
 
-  now(): u64 { return (this.stopped ? this.stoppedAt : rdtsc()) + this.offset; }
-
-  // The vCPU exited at host TSC `hostTsc`: guest time stops there.
-  stop(hostTsc: u64): void {
-    this.stopped = true;
-    this.stoppedAt = hostTsc;
-  }
-
-  // Guest time runs again from where it stopped: the offset takes back the
-  // ticks since. Returns true if the offset moved.
-  run(): bool {
-    if (!this.stopped) return false;
-    this.stopped = false;
-    const hidden = rdtsc() - this.stoppedAt;
-    this.offset -= hidden;
-    return hidden != 0;
-  }
-
-  // Set the guest TSC to `value` now (the guest's WRMSR to IA32_TSC).
-  setNow(value: u64): void {
-    this.offset = value - (this.stopped ? this.stoppedAt : rdtsc());
-  }
+  now(): u64 { return rdtsc() + this.offset; }
 
   // Register a device's timer once, when the device is made.
   add(timer: Timer): Timer {

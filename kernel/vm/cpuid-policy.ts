@@ -39,6 +39,7 @@
 //
 // References: Intel SDM Vol. 2A, CPUID (Tables 3-8 to 3-11 and the leaf
 // descriptions, "SDM" below); AMD APM Vol. 3, Appendix E ("APM").
+import { LAPIC_TIMER_TSC_SHIFT } from "../../drivers/lapic/lapic-timer";
 import { cpuid as halCpuid } from "../hal/imports";
 import { CpuidResult } from "../cpu/cpuid";
 import { cpu } from "../cpu/identify";
@@ -70,6 +71,8 @@ const LEAF_BASIC: u32 = 0x0;
 const LEAF_FEATURES: u32 = 0x1;
 const LEAF_THERMAL_POWER: u32 = 0x6;
 const LEAF_XSAVE: u32 = 0xd;
+const LEAF_TSC_CRYSTAL: u32 = 0x15;
+const LEAF_FREQUENCY: u32 = 0x16;
 const LEAF_EXT: u32 = 0x80000000;
 const LEAF_ADDRESS_SIZES: u32 = 0x80000008;
 const LEAF_HV_BASE: u32 = 0x40000000;
@@ -275,7 +278,8 @@ function xsaveBytes(components: u32): u32 {
 function synthesize(leaf: u32, subleaf: u32, vcpu: Vcpu, apicId: u32): void {
   const f = vcpu.features;
   if (leaf == LEAF_BASIC) {
-    setReg(EAX, min(cpu.maxLeaf, TABLE_LAST_BASIC));
+    const last = min(cpu.maxLeaf, TABLE_LAST_BASIC);
+    setReg(EAX, tellsTscRate(vcpu) ? max(last, LEAF_FREQUENCY) : last);
   } else if (leaf == LEAF_FEATURES) {
     // One logical processor (HTT clear), with this vCPU's initial APIC ID.
     setReg(EBX, reg(EBX) | (1 << 16) | (apicId << 24));
@@ -313,6 +317,32 @@ function synthesize(leaf: u32, subleaf: u32, vcpu: Vcpu, apicId: u32): void {
   }
 }
 
+// The TSC's rate, told instead of measured, on an Intel host (where
+// operating systems read these leaves; SDM CPUID leaves 15H and 16H):
+// 15H says TSC = crystal × EBX / EAX with the crystal the local APIC
+// timer's input clock (drivers/lapic/lapic-timer.ts: TSC / 8), so a guest
+// that derives its APIC timer period from the crystal (Linux does) agrees
+// with the model; 16H gives the base and maximum frequency (the TSC's)
+// and the bus (the crystal) in MHz. Linux then neither calibrates the TSC
+// nor needs the PIT to (arch/x86/kernel/tsc.c native_calibrate_tsc): on an
+// emulated host a calibration against port reads that each cost an exit
+// fails or comes out wrong.
+function tellsTscRate(vcpu: Vcpu): bool {
+  return cpu.isIntel() && vcpu.features.lapic && vcpu.features.apicTimerKhz != 0;
+}
+
+function timingLeaf(leaf: u32, tscKhz: u32, crystalKhz: u32): void {
+  if (leaf == LEAF_TSC_CRYSTAL) {
+    setReg(EAX, 1);
+    setReg(EBX, 1 << LAPIC_TIMER_TSC_SHIFT);
+    setReg(ECX, crystalKhz * 1000);
+  } else {
+    setReg(EAX, tscKhz / 1000);
+    setReg(EBX, tscKhz / 1000);
+    setReg(ECX, crystalKhz / 1000);
+  }
+}
+
 // Leaves 40000000H-4FFFFFFFH, reserved for hypervisors: tsvisor's own.
 // 40000001H: EAX the TSC's frequency in kHz (0: unknown), EBX the local
 // APIC timer's input clock in kHz (0: no APIC model), as VMware's timing
@@ -335,6 +365,8 @@ export function guestCpuid(leaf: u32, subleaf: u32, vcpu: Vcpu, apicId: u32): Cp
   memory.fill(out, 0, 16);
   if (leaf >= LEAF_HV_BASE && leaf <= LEAF_HV_LAST) {
     hypervisorLeaf(leaf, vcpu.vm.clock.tscKhz, vcpu.features.apicTimerKhz);
+  } else if ((leaf == LEAF_TSC_CRYSTAL || leaf == LEAF_FREQUENCY) && tellsTscRate(vcpu)) {
+    timingLeaf(leaf, vcpu.vm.clock.tscKhz, vcpu.features.apicTimerKhz);
   } else if (hostHasLeaf(leaf)) {
     passHostBits(leaf, subleaf, vcpu.features);
     synthesize(leaf, subleaf, vcpu, apicId);

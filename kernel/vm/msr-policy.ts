@@ -19,6 +19,7 @@ export const MSR_EMULATED: u32 = 2; // exits to kernel/exits/msr.ts
 
 export const IA32_TSC: u32 = 0x10;
 export const IA32_APIC_BASE: u32 = 0x1b;
+export const IA32_BIOS_SIGN_ID: u32 = 0x8b;
 export const IA32_SYSENTER_CS: u32 = 0x174;
 export const IA32_SYSENTER_ESP: u32 = 0x175;
 export const IA32_SYSENTER_EIP: u32 = 0x176;
@@ -49,6 +50,7 @@ export const AMD_INT_PENDING_MSG: u32 = 0xc0010055;
 const ALWAYS: u32 = 0;
 const WITH_RDTSCP: u32 = 1; // the guest has RDTSCP/RDPID (kernel/vm/guest-features.ts)
 const ON_AMD_K8_TO_11H: u32 = 2; // the CPU (whose vendor and family the guest sees) is AMD family 0Fh-11h
+const ON_INTEL: u32 = 3;         // the CPU is Intel's
 
 const INDEX: StaticArray<u32> = [
   // Emulated. IA32_TSC: the guest's TSC is the host's plus an offset, which
@@ -64,6 +66,11 @@ const INDEX: StaticArray<u32> = [
   // Emulated on the AMD families that have it: it reads 0 (no message: the
   // guest has no SMI handler and no C1E to work around), writes are dropped.
   AMD_INT_PENDING_MSG,
+  // Emulated on Intel: IA32_BIOS_SIGN_ID, where a CPUID(1) after a write of
+  // 0 leaves the microcode update's signature (SDM Vol. 3A §11.11.7.1;
+  // Linux does exactly that, early_init_intel). It reads 0: the guest sees
+  // no microcode update, and nothing it writes reaches the host's.
+  IA32_BIOS_SIGN_ID,
   // Passed through, switched by the CPU on every entry and exit: SYSENTER
   // CS/ESP/EIP and FS/GS base are VMCS guest-state fields (SDM Vol. 3C
   // §25.4.1-2, saved on exit §28.3.2, host values loaded §28.5.1); under
@@ -82,14 +89,14 @@ const INDEX: StaticArray<u32> = [
 ];
 const HANDLING: StaticArray<u32> = [
   MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED,
-  MSR_EMULATED,
+  MSR_EMULATED, MSR_EMULATED,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS,
 ];
 const NEEDS: StaticArray<u32> = [
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
-  ON_AMD_K8_TO_11H,
+  ON_AMD_K8_TO_11H, ON_INTEL,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   WITH_RDTSCP,
@@ -105,6 +112,7 @@ export function msrHandling(msr: u32, rdtscp: bool): u32 {
     const needs = unchecked(NEEDS[i]);
     if (needs == WITH_RDTSCP && !rdtscp) return MSR_GP;
     if (needs == ON_AMD_K8_TO_11H && !(cpu.isAmd() && cpu.family >= 0xf && cpu.family <= 0x11)) return MSR_GP;
+    if (needs == ON_INTEL && !cpu.isIntel()) return MSR_GP;
     return unchecked(HANDLING[i]);
   }
   return MSR_GP;

@@ -25,8 +25,6 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
     if (slice) vm.input.poll();
     clock.runExpired();
     deliverEvents(vcpu);
-    // Guest time runs again from the exit (kernel/vm/clock.ts).
-    if (clock.run()) vcpu.setTscOffset(clock.offset);
     const next = clock.nextDeadline();
     vcpu.armTimer(next == NEVER ? NEVER : next - clock.offset);
     if (!vcpu.enter()) {
@@ -34,7 +32,6 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
       return;
     }
     const t0 = rdtsc();
-    clock.stop(t0);
     vcpu.decodeExit(exit);
     completeDecode(exit, vcpu.gpr(RCX));
     if (exit.kind == ExitKind.EntryFailure) {

@@ -11,7 +11,7 @@ export const VERSION = JSON.parse(fs.readFileSync(path.resolve(__dirname, "../..
 
 export interface Boot extends SessionResult {
   lines: string[];      // hypervisor lines without the "tsvisor: " prefix
-  guestLines: string[]; // the guest's console lines without the "guest: " prefix
+  guestLines: string[]; // the guest's console lines: COM1 but the hypervisor's "tsvisor: " lines (empty lines dropped)
 }
 
 export interface BootOptions {
@@ -37,6 +37,6 @@ export async function bootOn(host: HostName, opts: BootOptions = {}): Promise<Bo
   };
   const r = await runSession(launchFor(host, iso, opts.cpu), { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
   const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
-  const guestLines = r.output.split("\n").filter((l) => l.startsWith("guest: ")).map((l) => l.slice(7));
+  const guestLines = r.output.split("\n").filter((l) => l !== "" && !l.startsWith("tsvisor: "));
   return { ...r, lines, guestLines };
 }

@@ -40,7 +40,7 @@ describe("tsvisor run", () => {
     "auto (npm start) skips a KVM that cannot nest, says why, and boots on QEMU", () => {
       const r = tsvisor("run", "--host", "auto", "--guest", "test:hello", "--timeout", "60");
       expect(r.stderr).toMatch(/^tsvisor: host qemu \(QEMU TCG, AMD-V with nested paging\), picked by --host auto; kvm skipped: .+$/m);
-      expect(r.stdout).toMatch(/^guest: verdict: PASS$/m);
+      expect(r.stdout).toMatch(/^verdict: PASS$/m);
       expect(r.status).toBe(0);
     });
 

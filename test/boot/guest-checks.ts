@@ -101,7 +101,7 @@ export function exitRow(lines: string[], reason: string): number[] | null {
 
 
 // The uart-echo guest: what the test types once it is ready, and what it prints.
-export const UART_ECHO_TYPING = { after: /^guest: ready: type a line$/, text: "hello tsvisor\n" };
+export const UART_ECHO_TYPING = { after: /^ready: type a line$/m, text: "hello tsvisor\n" };
 export const UART_ECHO_LINES = [
   "ready: type a line",
   "echo: hello tsvisor",

@@ -3,7 +3,7 @@ import { parseBenchLines } from "../../tools/bench/exit-cost.js";
 
 describe("bench output parsing", () => {
   it("reads the guest's hex figures and ignores everything else", () => {
-    const out = "tsvisor: noise\nguest: bench cpuid 000007d0 001dc903\nguest: bench x 1 2\nguest: bench out-port-0x80 000007d0 0000e293\n";
+    const out = "tsvisor: noise\nbench cpuid 000007d0 001dc903\nbench x 1 2\ntsvisor: bench cpuid 00000001 00000001\nbench out-port-0x80 000007d0 0000e293\n";
     expect(parseBenchLines(out)).toEqual([
       { name: "cpuid", iterations: 2000, ticks: 0x1dc903 },
       { name: "out-port-0x80", iterations: 2000, ticks: 0xe293 },

@@ -39,6 +39,7 @@ function host(p: CpuProfile, leaf: number, sub: number): Regs {
   return p.cpuid[`${hex(leaf)}:${sub}`] ?? p.cpuid[hex(leaf)] ?? [0, 0, 0, 0];
 }
 const hostMaxBasic = (p: CpuProfile) => host(p, 0, 0)[0] >>> 0;
+const isIntel = (p: CpuProfile) => host(p, 0, 0)[1] === 0x756e6547; // "Genu"ineIntel
 const hostMaxExt = (p: CpuProfile) => host(p, 0x80000000, 0)[0] >>> 0;
 
 // The whitelist: per leaf, the host bits the guest may see, by register
@@ -92,7 +93,9 @@ function synthesized(p: CpuProfile, s: Seen, e: Enabled): Regs {
   const [a, b, c, d] = s.guest;
   const where = `${p.name}: leaf ${hex(leaf)}.${sub}`;
   if (leaf === 0) {
-    expect(a, `${where} EAX: the max basic leaf, clamped to the table`).toBe(Math.min(hostMaxBasic(p), 0xd));
+    // Intel: up to 16H, which tell the TSC's rate (kernel/vm/cpuid-policy.ts timingLeaf).
+    const clamped = Math.min(hostMaxBasic(p), 0xd);
+    expect(a, `${where} EAX: the max basic leaf, clamped to the table`).toBe(isIntel(p) ? Math.max(clamped, 0x16) : clamped);
     return [ALL, 0, 0, 0];
   }
   if (leaf === 1) {
@@ -146,6 +149,14 @@ function checkRule(p: CpuProfile, seen: Seen[], e: Enabled): void {
       }
       const want: Regs = leaf === 0x40000000 ? [0x40000001, 0x69767374, 0x54726f73, 0x00495653] : [0, 0, 0, 0];
       expect(g, `${where}: tsvisor's leaves`).toEqual(want);
+      continue;
+    }
+    if ((leaf === 0x15 || leaf === 0x16) && isIntel(p)) {
+      // The TSC's rate, told: 15H TSC = crystal × 8 / 1 with the crystal the APIC
+      // timer's clock (leaf 40000001H EBX); 16H base = max = TSC MHz, bus = crystal MHz.
+      const hv = seen.find((x) => x.q.leaf === 0x40000001)!.guest;
+      const want = leaf === 0x15 ? [1, 8, hv[1] * 1000, 0] : [Math.floor(hv[0] / 1000), Math.floor(hv[0] / 1000), Math.floor(hv[1] / 1000), 0];
+      expect(g, `${where}: the TSC's rate`).toEqual(want);
       continue;
     }
     const inHost = leaf <= hostMaxBasic(p) || (leaf >= 0x80000000 && leaf <= hostMaxExt(p));
@@ -237,7 +248,6 @@ function svmRun(p: CpuProfile, qs: Query[]) {
   return { r, seen, enabled };
 }
 
-const isIntel = (p: CpuProfile) => host(p, 0, 0)[1] === 0x756e6547; // "Genu"
 const runOn = (p: CpuProfile, qs: Query[] = queries(p)) => (isIntel(p) ? vmxRun(p, qs) : svmRun(p, qs));
 
 const profiles = Object.entries(cpus).filter(([, v]) => typeof v === "object" && v !== null && "cpuid" in v) as [string, CpuProfile][];
@@ -321,7 +331,7 @@ describe("spot checks", () => {
   });
 
   it("Skylake-X leaves 0, 4, 7 and 0DH", () => {
-    expect(view(cpus.skylakeX, 0)[0]).toBe(0xd); // host 0x16: 0EH-16H are not described
+    expect(view(cpus.skylakeX, 0)[0]).toBe(0x16); // 0EH-14H are not described; 15H and 16H tell the TSC's rate
     expect(view(cpus.skylakeX, 4, 3)).toEqual([0x00000163, 0x0280003f, 0x00002fff, 0x4]); // L3, no sharing counts
     // EBX 0xd39ffffb keeps FSGSBASE BMI1 AVX2 FDP SMEP BMI2 ERMS INVPCID FCS/FDS RDSEED ADX SMAP
     // CLFLUSHOPT CLWB; ECX drops PKU; EDX keeps MD_CLEAR only.
@@ -332,7 +342,12 @@ describe("spot checks", () => {
     expect(view(cpus.skylakeX, 0xd, 1)).toEqual([0x7, 0x340, 0, 0]); // no XSAVES, no XSS (0x100)
     expect(view(cpus.skylakeX, 0xd, 2)).toEqual([0x100, 0x240, 0, 0]);
     for (const sub of [3, 5, 6, 7, 8, 9]) expect(view(cpus.skylakeX, 0xd, sub)).toEqual([0, 0, 0, 0]);
-    for (const leaf of [5, 0xa, 0xb, 0x14, 0x16]) expect(view(cpus.skylakeX, leaf)).toEqual([0, 0, 0, 0]);
+    for (const leaf of [5, 0xa, 0xb, 0x14]) expect(view(cpus.skylakeX, leaf)).toEqual([0, 0, 0, 0]);
+    const [base, , bus] = view(cpus.skylakeX, 0x16);
+    const crystal = view(cpus.skylakeX, 0x15);
+    expect([crystal[0], crystal[1], crystal[3]]).toEqual([1, 8, 0]);
+    expect(Math.floor(crystal[2] / 1e6)).toBe(bus); // Hz in 15H, MHz in 16H
+    expect(base).toBe(2000); // MHz: the simulated TSC runs at 2 GHz
     // 06H: ARAT only (the host's 0x77 of turbo, HWP, PLN... is thermal and power management).
     expect(view(cpus.skylakeX, 6)).toEqual([0x4, 0, 0, 0]);
   });

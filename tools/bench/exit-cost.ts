@@ -12,7 +12,7 @@ import { availableHosts, HostName } from "../run/hosts.js";
 export interface BenchFigure { name: string; iterations: number; ticks: number }
 
 export function parseBenchLines(output: string): BenchFigure[] {
-  return [...output.matchAll(/^guest: bench (\S+) ([0-9a-f]{8}) ([0-9a-f]{8})$/gm)].map((m) => ({
+  return [...output.matchAll(/^bench (\S+) ([0-9a-f]{8}) ([0-9a-f]{8})$/gm)].map((m) => ({
     name: m[1],
     iterations: parseInt(m[2], 16),
     ticks: parseInt(m[3], 16),
