@@ -49,6 +49,18 @@ export class KernelArgs {
     return true;
   }
 
+  // Append " word"; false if it would not fit.
+  appendWord(word: string): bool {
+    const n = <u32>word.length;
+    let at = this.cmdlineLen;
+    if (at + 1 + n >= CMDLINE_MAX) return false;
+    if (at > 0) store<u8>(cmdlineBuffer + at++, 0x20);
+    for (let i: u32 = 0; i < n; i++) store<u8>(cmdlineBuffer + at++, <u8>word.charCodeAt(i));
+    store<u8>(cmdlineBuffer + at, 0);
+    this.cmdlineLen = at;
+    return true;
+  }
+
   setDefaultCmdline(): void {
     const n = <u32>DEFAULT_CMDLINE.length;
     for (let i: u32 = 0; i < n; i++) store<u8>(cmdlineBuffer + i, <u8>DEFAULT_CMDLINE.charCodeAt(i));

@@ -82,6 +82,31 @@ export function kernelArgs(info: Mb2Info, args: KernelArgs): bool {
   return true;
 }
 
+// The TSC's rate where the guest cannot read it from CPUID (Linux reads
+// leaf 15H on Intel only, kernel/vm/cpuid-policy.ts): on AMD, Linux's
+// tsc_early_khz= (Documentation/admin-guide/kernel-parameters.txt), unless
+// the user gave one. Calibrating against the PIT or the PM timer instead
+// times port reads that each cost an exit, which on an emulated host fails
+// or comes out wrong. With it `tsc=reliable`, which the same document
+// gives for "virtualized environment"s: the TSC is the host's invariant
+// one plus a fixed offset, and the clocksource watchdog would otherwise
+// compare it with the PM timer, whose every read is an exit — on a slow
+// host it reports read-back delays and may even call the TSC unstable.
+function addTscFacts(vm: Vm, args: KernelArgs): bool {
+  const khz = vm.clock.tscKhz;
+  if (cpu.isIntel() || khz == 0 || findOption(args.cmdline, args.cmdlineLen, "tsc_early_khz") >= 0) return true;
+  if (!args.appendDecimalOption("tsc_early_khz", khz) ||
+      (findOption(args.cmdline, args.cmdlineLen, "tsc") < 0 && !args.appendWord("tsc=reliable"))) {
+    line("guest command line: no room to add tsc_early_khz= and tsc=reliable");
+    return false;
+  }
+  begin("guest command line: added tsc_early_khz=");
+  putDec(khz);
+  puts(" tsc=reliable (AMD: the TSC facts Linux reads from CPUID 15H on Intel)");
+  endl();
+  return true;
+}
+
 // Load the guest into the VM's RAM and fill its start.
 export function loadGuest(info: Mb2Info, vm: Vm, format: GuestFormat, mode: CpuMode, args: KernelArgs, state: InitialState): bool {
   if (format == GuestFormat.Linux) {
@@ -92,23 +117,7 @@ export function loadGuest(info: Mb2Info, vm: Vm, format: GuestFormat, mode: CpuM
       line("ACPI tables: they do not fit in the EBDA");
       return false;
     }
-    // The TSC's rate where the guest cannot read it from CPUID (Linux reads
-    // leaf 15H on Intel only, kernel/vm/cpuid-policy.ts): on AMD, Linux's
-    // tsc_early_khz= (Documentation/admin-guide/kernel-parameters.txt),
-    // unless the user gave one. Calibrating against the PIT or the PM timer
-    // instead times port reads that each cost an exit, which on an emulated
-    // host fails or comes out wrong.
-    const khz = vm.clock.tscKhz;
-    if (!cpu.isIntel() && khz != 0 && findOption(args.cmdline, args.cmdlineLen, "tsc_early_khz") < 0) {
-      if (!args.appendDecimalOption("tsc_early_khz", khz)) {
-        line("guest command line: no room to add tsc_early_khz=");
-        return false;
-      }
-      begin("guest command line: added tsc_early_khz=");
-      putDec(khz);
-      puts(" (AMD: the TSC rate that Linux reads from CPUID 15H on Intel)");
-      endl();
-    }
+    if (!addTscFacts(vm, args)) return false;
     begin("ACPI: RSDP at ");
     putHex(args.rsdp);
     puts(" (XSDT, FADT with PM timer at 0x608, MADT, DSDT)");

@@ -2,8 +2,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { build } from "../../tools/builder/pipeline.js";
-import { launchFor } from "../../tools/run/launch.js";
+import { build, KernelGuest } from "../../tools/builder/pipeline.js";
+import { launchFor, GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB } from "../../tools/run/launch.js";
 import { runSession, SessionResult } from "../../tools/run/session.js";
 import type { HostName } from "../../tools/run/hosts.js";
 
@@ -14,28 +14,40 @@ export interface Boot extends SessionResult {
   guestLines: string[]; // the guest's console lines: COM1 but the hypervisor's "tsvisor: " lines (empty lines dropped)
 }
 
+// `delayMs`: wait that long after the line before typing (a key meant for a
+// program that has to start first).
+export interface Typing { after: RegExp; text: string; delayMs?: number }
+
 export interface BootOptions {
   cmdline?: string; guest?: string; cpu?: string; timeoutMs?: number;
-  // Type `text` into COM1 once the console has printed a line matching `after`.
-  type?: { after: RegExp; text: string };
+  kernel?: KernelGuest; // a kernel guest (its ISO modules) instead of `guest`
+  // Type each `text` into COM1 once the console has printed a line matching
+  // its `after` (after the previous step was typed).
+  type?: Typing | Typing[];
 }
 
 export async function bootOn(host: HostName, opts: BootOptions = {}): Promise<Boot> {
   // The global setup built every ISO the boot tests use; this only finds it.
-  const { iso } = await build({ cmdline: opts.cmdline ?? "", guest: opts.guest, quiet: true });
+  const { iso } = await build({ cmdline: opts.cmdline ?? "", guest: opts.guest, kernel: opts.kernel, quiet: true });
   const input = new PassThrough();
+  const steps = opts.type === undefined ? [] : Array.isArray(opts.type) ? [...opts.type] : [opts.type];
   let seen = "";
-  let typed = false;
-  const typing = opts.type;
   const onOutput = (chunk: string) => {
-    if (!typing || typed) return;
     seen += chunk;
-    if (seen.split("\n").slice(0, -1).some((l) => typing.after.test(l))) {
-      typed = true;
-      input.write(typing.text);
+    // Whole lines only; a step's text is typed once, and the next step
+    // looks only at what came after it.
+    while (steps.length > 0) {
+      const lines = seen.split("\n");
+      const at = lines.slice(0, -1).findIndex((l) => steps[0].after.test(l.replace(/\r$/, "")));
+      if (at < 0) return;
+      seen = lines.slice(at + 1).join("\n");
+      const step = steps.shift()!;
+      if (step.delayMs) setTimeout(() => input.write(step.text), step.delayMs);
+      else input.write(step.text);
     }
   };
-  const r = await runSession(launchFor(host, iso, opts.cpu), { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
+  const memoryMiB = opts.kernel ? Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB) : GUEST_RAM_MIB;
+  const r = await runSession(launchFor(host, iso, opts.cpu, { memoryMiB }), { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
   const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
   const guestLines = r.output.split("\n").filter((l) => l !== "" && !l.startsWith("tsvisor: "));
   return { ...r, lines, guestLines };

@@ -18,3 +18,5 @@ export const TYPING_GUESTS = ["uart-echo"] as const;
 export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, ...TYPING_GUESTS, "bench"].map((g) => `test:${g}`);
 // The bench guest also runs under the assembly-only baseline.
 export const BENCH_BASELINE_CMDLINE = "bench=baseline";
+// The Linux boot test's kernel command line (test/boot/linux.test.ts).
+export const LINUX_TEST_APPEND = "console=ttyS0";

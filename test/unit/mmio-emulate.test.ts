@@ -267,7 +267,7 @@ describe("what stops the VM", () => {
   });
 
   it("without mmio_test=scratch the device is not there: the MMIO window reads all-ones and drops the write, as a PC's", () => {
-    const r = vmx([0x8b, 0x07, 0x89, 0x07], [ept(0x10, false), { ...ept(0x10, true), rip: 0x7c02n }], "");
+    const r = vmx([0x8b, 0x07, 0x89, 0x07], [ept(0x10, false), ept(0x10, true)], "");
     expect(stopLine(r)).toBe("VM stopped: the guest powered off with status 0");
     expect(r.reg(0, "rax") & 0xffffn).toBe(0xffffn); // a 16-bit load: the guest runs in real mode
     expect(r.lines).not.toContain("MMIO: test device mmio-scratch at 0xd0000000");

@@ -1,0 +1,107 @@
+// An unmodified Linux — Debian's cloud kernel with the busybox initramfs
+// (tools/images/linux.ts) — booted by tsvisor to its shell, once per
+// backend: VT-x on Bochs, AMD-V on QEMU's TCG. One boot checks several
+// things, each from what the guest really printed on its console: the
+// ready marker, then commands typed one after another — the kernel's
+// release, the hypervisor flag in /proc/cpuinfo, a `sleep 1` that returns,
+// the timer and the serial port counting in /proc/interrupts, Ctrl-C
+// reaching the shell's foreground job, no ACPI/APIC/clocksource complaint
+// in dmesg — then `poweroff` (ACPI S5), which ends the run with success.
+import { beforeAll, describe, expect, it } from "vitest";
+import { bootOn, Boot, Typing } from "./boot-helpers.js";
+import { linuxGuest, LinuxGuest } from "../../tools/images/linux.js";
+import { READY_MARKER } from "../../tools/images/initramfs.js";
+import type { HostName } from "../../tools/run/hosts.js";
+import { LINUX_TEST_APPEND } from "./cmdlines.js";
+
+// What counts as a complaint in dmesg. Linux says these when a firmware
+// table, an interrupt controller or a clock misbehaves (ACPICA's
+// "ACPI Error"/"ACPI BIOS Error"/"ACPI Warning", the I/O APIC timer check,
+// the clocksource watchdog, the TSC's own checks).
+export const DMESG_COMPLAINTS = [
+  "ACPI (BIOS )?(Error|Warning)", "ACPI: .*(error|failed)", "APIC.*(error|bug|failed)", "IO-APIC \\+ timer doesn't work",
+  "clocksource.*(unstable|skew)", "read-back delay", "TSC.*unstable", "Unstable clock", "unchecked MSR access",
+  "BUG:", "WARNING:.*(acpi|apic|clocksource|tsc)",
+].join("|");
+
+// A marker the shell prints but the typed command line does not contain:
+// the echo of `"=""=name"` shows the quotes, the output does not.
+const mark = (name: string) => `echo "=""=${name}"`;
+const printed = (name: string) => new RegExp(`^==${name}$`);
+
+const STEPS: Typing[] = [
+  { after: new RegExp(`^${READY_MARKER}$`), text: `${mark("uname")}; uname -r; ${mark("uname-end")}\n` },
+  { after: printed("uname-end"), text: `${mark("hv")}; grep -c -w hypervisor /proc/cpuinfo; ${mark("hv-end")}\n` },
+  { after: printed("hv-end"), text: `${mark("irq1")}; cat /proc/interrupts; ${mark("irq1-end")}\n` },
+  { after: printed("irq1-end"), text: `sleep 1; ${mark("slept")}\n` },
+  { after: printed("slept"), text: `${mark("irq2")}; cat /proc/interrupts; ${mark("irq2-end")}\n` },
+  // Ctrl-C (0x03) interrupts the foreground job: the shell's own console is its terminal.
+  { after: printed("irq2-end"), text: `sleep 600; ${mark("after-sleep")}\n` },
+  { after: /sleep 600/, text: "\x03", delayMs: 3000 },
+  { after: /\^C/, text: `${mark("interrupted")}\n`, delayMs: 500 },
+  { after: printed("interrupted"), text: `${mark("dmesg")}; dmesg | grep -iE '${DMESG_COMPLAINTS}'; ${mark("dmesg-end")}\n` },
+  { after: printed("dmesg-end"), text: "poweroff\n" },
+];
+
+// The guest's lines between the markers `name` and `name-end`.
+function between(b: Boot, name: string): string[] {
+  const lines = b.guestLines.map((l) => l.replace(/\r$/, ""));
+  const start = lines.findIndex((l) => l === `==${name}`);
+  const end = lines.findIndex((l, i) => i > start && l === `==${name}-end`);
+  if (start < 0 || end < 0) throw new Error(`no ==${name} .. ==${name}-end in the console:\n${lines.slice(-60).join("\n")}`);
+  return lines.slice(start + 1, end);
+}
+
+// /proc/interrupts: the count on CPU0 of the row whose name matches.
+function irqCount(rows: string[], name: RegExp): number {
+  const row = rows.find((r) => name.test(r));
+  if (!row) throw new Error(`no ${name} row in /proc/interrupts:\n${rows.join("\n")}`);
+  return Number(row.trim().split(/\s+/)[1]);
+}
+
+let guest: LinuxGuest;
+beforeAll(() => {
+  guest = linuxGuest();
+});
+
+function checks(host: HostName, timeoutMs: number) {
+  let b: Boot;
+  beforeAll(async () => {
+    b = await bootOn(host, {
+      kernel: { kernel: guest.kernel, initrd: guest.initrd, cmdline: LINUX_TEST_APPEND },
+      type: STEPS, timeoutMs,
+    });
+  }, timeoutMs + 60_000);
+
+  it("boots to the ready marker and powers off cleanly on `poweroff` (ACPI S5): the run's verdict is success", () => {
+    expect(b.guestLines.map((l) => l.trim()), b.output.slice(-3000)).toContain(READY_MARKER);
+    expect(b.output).toMatch(/ACPI: PM: Preparing to enter system sleep state S5/);
+    expect(b.lines).toContain("VM stopped: the guest powered off with status 0");
+    expect(b.verdict, b.reason).toBe("success");
+  });
+
+  it("uname -r is the Debian kernel's release; /proc/cpuinfo has the hypervisor flag", () => {
+    expect(between(b, "uname")).toEqual([guest.version]);
+    expect(between(b, "hv")).toEqual(["1"]);
+  });
+
+  it("sleep 1 returns; over it the local timer and the serial port (IRQ 4) count up", () => {
+    expect(b.guestLines.some((l) => l.trim() === "==slept")).toBe(true);
+    const [r1, r2] = [between(b, "irq1"), between(b, "irq2")];
+    expect(irqCount(r2, /^\s*LOC:/)).toBeGreaterThan(irqCount(r1, /^\s*LOC:/));
+    expect(irqCount(r2, /ttyS0$/)).toBeGreaterThan(irqCount(r1, /ttyS0$/));
+  });
+
+  it("Ctrl-C reaches the guest: it interrupts the shell's foreground job", () => {
+    const lines = b.guestLines.map((l) => l.trim());
+    expect(lines).toContain("==interrupted");
+    expect(lines).not.toContain("==after-sleep");
+  });
+
+  it("dmesg has no ACPI, APIC or clocksource complaint", () => {
+    expect(between(b, "dmesg")).toEqual([]);
+  });
+}
+
+describe("Linux on Bochs (VT-x with EPT)", () => checks("bochs", 900_000));
+describe("Linux on QEMU TCG (AMD-V with nested paging)", () => checks("qemu", 420_000));
