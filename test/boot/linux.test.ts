@@ -19,7 +19,7 @@ import { LINUX_TEST_APPEND } from "./cmdlines.js";
 // "ACPI Error"/"ACPI BIOS Error"/"ACPI Warning", the I/O APIC timer check,
 // the clocksource watchdog, the TSC's own checks).
 export const DMESG_COMPLAINTS = [
-  "ACPI (BIOS )?(Error|Warning)", "ACPI: .*(error|failed)", "APIC.*(error|bug|failed)", "IO-APIC \\+ timer doesn't work",
+  "ACPI (BIOS )?(Error|Warning)", "ACPI: .*(error|failed)", "APIC.*(error|bug|failed)", "IO-APIC \\+ timer doesn.t work",
   "clocksource.*(unstable|skew)", "read-back delay", "TSC.*unstable", "Unstable clock", "unchecked MSR access",
   "BUG:", "WARNING:.*(acpi|apic|clocksource|tsc)",
 ].join("|");
