@@ -10,6 +10,7 @@
     .intel_syntax noprefix
 
 #define COM1          0x3F8
+#define COM2          0x2F8
 #define EFER_MSR      0xC0000080     /* SDM Vol. 4, IA32_EFER */
 #define EFER_LME      (1 << 8)       /* long mode enable */
 #define CR4_PAE       (1 << 5)
@@ -81,27 +82,38 @@ _start:
     ljmp 0x08, offset long_mode_entry
 
 no_long_mode:
-    /* Nothing we can do without long mode: say so on COM1 and stop. */
+    /* Nothing we can do without long mode: say so and stop, on COM1 and on
+     * COM2, the control channel the run tool takes its verdict from
+     * (drivers/host/com1.ts). An absent UART's LSR reads 0xff: no wait. */
     mov esi, offset msg_no_long_mode
 3:  lodsb
     test al, al
     jz 5f
     mov bl, al
-    mov dx, COM1 + 5
-4:  in al, dx
-    test al, 0x20                /* LSR.THRE: transmitter holding register empty */
-    jz 4b
-    mov dx, COM1
-    mov al, bl
-    out dx, al
+    mov cx, COM1
+    call put_byte
+    mov cx, COM2
+    call put_byte
     jmp 3b
 5:  cli
     hlt
     jmp 5b
 
+/* BL to the UART at CX once its transmitter holding register is empty. */
+put_byte:
+    mov dx, cx
+    add dx, 5                    /* LSR */
+4:  in al, dx
+    test al, 0x20                /* LSR.THRE: transmitter holding register empty */
+    jz 4b
+    mov dx, cx
+    mov al, bl
+    out dx, al
+    ret
+
     .section .rodata
 msg_no_long_mode:
-    .asciz "tsvisor: PANIC: this CPU has no 64-bit long mode; tsvisor needs an x86-64 CPU\r\n"
+    .asciz "tsvisor: PANIC: this CPU has no 64-bit long mode; tsvisor needs an x86-64 CPU\r\ntsvisor: machine halted\r\n"
 
     /* GDT: null, 64-bit code (L=1, P=1, S=1, type=execute/read), data, TSS.
      * SDM Vol. 3A §3.4.5. Writable: LTR marks the TSS descriptor busy. */

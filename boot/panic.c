@@ -1,13 +1,15 @@
 /*
  * The last-resort panic path. It runs only when the core cannot: after a wasm
  * trap (the core's state is no longer trustworthy) or a CPU exception in the
- * hypervisor itself. It writes straight to COM1 by polling and halts: nothing
- * runs on after corruption.
+ * hypervisor itself. It writes straight to COM1 by polling, and to COM2, the
+ * control channel the run tool takes its verdict from (drivers/host/com1.ts),
+ * and halts: nothing runs on after corruption.
  */
 #include <stdint.h>
 #include "native.h"
 
 #define COM1 0x3F8
+#define COM2 0x2F8
 #define LSR_THRE 0x20   /* 16550 line status: transmitter holding register empty */
 
 static inline uint8_t inb(uint16_t port) {
@@ -19,9 +21,14 @@ static inline void outb(uint16_t port, uint8_t v) {
     __asm__ volatile("outb %b0, %w1" : : "a"(v), "Nd"(port));
 }
 
+static void put_on(uint16_t base, char c) {
+    for (int spin = 0; spin < 100000 && !(inb(base + 5) & LSR_THRE); spin++) {}
+    outb(base, (uint8_t)c);
+}
+
 static void putc_raw(char c) {
-    for (int spin = 0; spin < 100000 && !(inb(COM1 + 5) & LSR_THRE); spin++) {}
-    outb(COM1, (uint8_t)c);
+    put_on(COM1, c);
+    put_on(COM2, c);
 }
 
 void panic_puts(const char* s) {

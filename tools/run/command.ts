@@ -1,6 +1,6 @@
 // `tsvisor run`: check the arguments, build, boot on the chosen host, stream
 // the console (and what the user types, to the machine's COM1), and turn
-// the outcome into an exit status.
+// the outcome — read from the control channel, COM2 — into an exit status.
 import fs from "node:fs";
 import { build, KernelGuest } from "../builder/pipeline.js";
 import { requireTools } from "../builder/system-tools.js";
@@ -140,11 +140,14 @@ export async function runCommand(o: RunOptions): Promise<number> {
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);
 
   const log = o.log ? fs.createWriteStream(o.log) : null;
+  // SIGINT (Ctrl-C where stdin is not a terminal: in raw mode Ctrl-C is a
+  // key for the guest), SIGTERM and Ctrl-A x all end the run as interrupted
+  // (exit status 130); the session stops the emulator, close() restores the terminal.
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  const typed = consoleInput(process.stdin, onSignal);
+  const typed = consoleInput(process.stdin, { onEnd: () => abort.abort("ended with Ctrl-A x") });
   const result = await runSession(launch, {
     timeoutMs: timeout * 1000,
     signal: abort.signal,

@@ -1,7 +1,13 @@
 // How to start each test host for an ISO. A launch says which command to
-// run and where the machine's COM1 is: the emulator's own stdin and stdout
+// run, where the machine's COM1 is — the emulator's own stdin and stdout
 // (QEMU's -serial stdio), or a TCP connection it opens to the session
-// (Bochs). Either way the session reads COM1's output and types into it.
+// (Bochs); either way the session reads COM1's output and types into it —
+// and which file the machine's COM2 is captured to: the hypervisor's
+// control channel (drivers/host/com1.ts), a copy of its own lines that no
+// guest can write, from which the session takes the run's verdict. COM1
+// carries the guest's bytes too, so a guest could print a forged verdict
+// there. Each launch owns a temporary directory for that file (and Bochs's
+// configuration and log), removed by cleanup().
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +19,7 @@ export interface Launch {
   args: string[];
   cwd?: string;
   serial: SerialLink;
+  control: string;      // the file COM2 (the control channel) is written to; it may appear late, or never
   hostLog?: string;     // the emulator's own log, shown when it fails
   cleanup(): void;
 }
@@ -44,26 +51,50 @@ export const KERNEL_GUEST_MACHINE_MIB = 1024;
 
 export interface LaunchOptions { memoryMiB?: number }
 
-function qemu(iso: string, accel: "tcg" | "kvm", cpu: string, memoryMiB: number): Launch {
+// The launch's own directory, and its cleanup: TSVISOR_KEEP_HOST_FILES=1
+// keeps it (the control channel's capture, and Bochs's bochsrc, COM1
+// capture and bochs.log) for debugging.
+function hostDir(host: HostName): { dir: string; cleanup(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tsvisor-${host}-`));
   return {
-    host: accel === "kvm" ? "kvm" : "qemu",
+    dir,
+    cleanup() {
+      if (process.env.TSVISOR_KEEP_HOST_FILES === "1") process.stderr.write(`tsvisor: ${host} files kept in ${dir}\n`);
+      else fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function qemu(iso: string, accel: "tcg" | "kvm", cpu: string, memoryMiB: number): Launch {
+  const host = accel === "kvm" ? "kvm" : "qemu";
+  const { dir, cleanup } = hostDir(host);
+  const control = path.join(dir, "control.txt");
+  return {
+    host,
     command: "qemu-system-x86_64",
     args: [
       "-machine", `pc,accel=${accel}`, "-cpu", cpu, "-m", `${memoryMiB}M`,
-      "-display", "none", "-monitor", "none", "-serial", "stdio",
+      "-display", "none", "-monitor", "none",
+      // The first -serial is COM1 (0x3f8), the second COM2 (0x2f8). `file:`
+      // takes the rest of the word as the path, commas included; QEMU
+      // creates the file at start-up and writes each byte as it is sent.
+      "-serial", "stdio", "-serial", `file:${control}`,
       "-nic", "none",         // no network card, and so no option ROM to find
       "-no-reboot",           // a triple fault ends the run instead of looping
       "-device", DEBUG_EXIT,
       "-boot", "d", "-cdrom", iso,
     ],
     serial: { kind: "stdio" },
-    cleanup() {},
+    control,
+    cleanup,
   };
 }
 
 function bochs(iso: string, cpu: string, memoryMiB: number): Launch {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-bochs-"));
+  const { dir, cleanup } = hostDir("bochs");
   const capture = path.join(dir, "com1.txt");
+  // Bochs opens a `file` port's file at its first byte and flushes each byte.
+  const control = path.join(dir, "control.txt");
   const log = path.join(dir, "bochs.log");
   // Debian's Bochs is built with its debugger: it starts stopped, and the
   // rc file's `c` continues. Its only headless display is `term`, which
@@ -76,6 +107,7 @@ function bochs(iso: string, cpu: string, memoryMiB: number): Launch {
     `ata0-master: type=cdrom, path="${iso}", status=inserted`,
     "boot: cdrom",
     `com1: enabled=1, mode=socket-client, dev=127.0.0.1:${port}`,
+    `com2: enabled=1, mode=file, dev="${control}"`,
     "display_library: term",
     "clock: sync=none, time0=local",
     `log: ${log}`,
@@ -97,12 +129,9 @@ function bochs(iso: string, cpu: string, memoryMiB: number): Launch {
       connectTo: (port) => fs.writeFileSync(path.join(dir, "bochsrc"), bochsrc(port)),
       capture,
     },
+    control,
     hostLog: log,
-    cleanup() {
-      // TSVISOR_KEEP_HOST_FILES=1 keeps bochsrc, the COM1 capture and bochs.log for debugging.
-      if (process.env.TSVISOR_KEEP_HOST_FILES === "1") process.stderr.write(`tsvisor: Bochs files kept in ${dir}\n`);
-      else fs.rmSync(dir, { recursive: true, force: true });
-    },
+    cleanup,
   };
 }
 

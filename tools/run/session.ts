@@ -1,19 +1,21 @@
 // One boot of an ISO on a test host: start the emulator, stream COM1, type
-// into it, watch for the core's end-of-run lines, and always stop the
-// emulator (on its own exit, a time-out, a panic, or an abort signal such
-// as Ctrl-C).
+// into it, watch the control channel (COM2, control-channel.ts) for the
+// core's end-of-run lines, and always stop the emulator (on its own exit, a
+// time-out, a panic, or an abort signal such as Ctrl-C or Ctrl-A x).
 import { spawn, ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import { Launch, QEMU_STATUS_SUCCESS } from "./launch.js";
 import { processTree, processesIn, signalAll } from "./process-tree.js";
+import { ControlFile, endOfRun, looksLikeEndOfRun } from "./control-channel.js";
 
 export type Verdict = "success" | "failure" | "panic" | "timeout" | "stopped" | "aborted";
 
 export interface SessionResult {
   verdict: Verdict;
   reason: string;
-  output: string;          // COM1 text, CR LF normalised to LF
+  output: string;          // COM1 text (the hypervisor's lines and the guest's console), CR LF normalised to LF
+  control: string;         // the control channel's text (COM2: the hypervisor's lines only), likewise
   exitStatus: number | null;
   seconds: number;
 }
@@ -21,17 +23,15 @@ export interface SessionResult {
 export interface SessionOptions {
   timeoutMs: number;
   onOutput?: (chunk: string) => void;
-  signal?: AbortSignal;
+  signal?: AbortSignal;    // aborts the run (verdict "aborted"); a string reason is the run's reason
   // What is typed into the machine's COM1 (the user's terminal, or a test's
   // stream), forwarded byte for byte as it comes; bytes that come before
   // COM1 is connected wait for it.
   input?: NodeJS.ReadableStream;
 }
 
-// Lines the core prints (kernel/platform/power.ts, kernel/panic.ts, boot/).
-const POWER_OFF = /^tsvisor: power off: status (success|failure)$/m;
-const PANIC = /^tsvisor: PANIC: (.*)$/m;
-const HALTED = /^tsvisor: machine halted/m;
+// How often the control channel's file is read while the machine runs.
+const CONTROL_POLL_MS = 150;
 // After the core said it is done, give the emulator this long to exit by itself.
 const GRACE_MS = 5000;
 // After the emulator exited, how long its COM1 connection may take to deliver the rest.
@@ -53,6 +53,7 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     let typedAhead: (Buffer | string)[] = [];
     const capture = link.kind === "socket" && link.capture ? fs.createWriteStream(link.capture) : null;
     capture?.on("error", () => {}); // a copy only: its directory may be gone first
+    const control = new ControlFile(launch.control);
 
     // Everything the launch started: its process group, its process tree
     // (collected while the parent still lives) and, for a launch with its own
@@ -74,17 +75,24 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     const onExitOfParent = () => killGroup("SIGKILL");
     process.on("exit", onExitOfParent);
 
+    // COM1: shown and kept, never judged.
     const take = (text: string) => {
       if (!text) return;
       const clean = text.replace(/\r/g, "");
       output += clean;
       opts.onOutput?.(clean);
-      if (PANIC.test(output) && HALTED.test(output.slice(output.search(PANIC)))) {
-        stop("panic", `the hypervisor panicked: ${PANIC.exec(output)![1]}`);
-      } else if (POWER_OFF.test(output) && !graceTimer) {
-        graceTimer = setTimeout(() => stop(verdictOf(output), "the emulator did not exit after power-off"), GRACE_MS);
+    };
+    // The control channel: a halted panic stops the machine at once; after a
+    // power-off the emulator gets GRACE_MS to exit by itself.
+    const watchControl = () => {
+      if (!control.poll()) return;
+      const end = endOfRun(control.text);
+      if (end?.verdict === "panic" && end.done) stop("panic", end.reason);
+      else if (end && end.verdict !== "panic" && !graceTimer) {
+        graceTimer = setTimeout(() => stop(end.verdict, "the emulator did not exit after power-off"), GRACE_MS);
       }
     };
+    const poller = setInterval(watchControl, CONTROL_POLL_MS);
 
     // Typing: to QEMU's stdin, or down the COM1 connection once Bochs made it.
     const type = (chunk: Buffer | string) => {
@@ -154,7 +162,10 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     opts.input?.on("data", onInput);
 
     const timer = setTimeout(() => stop("timeout", `no end of run within ${opts.timeoutMs / 1000} s`), opts.timeoutMs);
-    const onAbort = () => stop("aborted", "interrupted");
+    const onAbort = () => {
+      const why = opts.signal?.reason;
+      stop("aborted", typeof why === "string" ? why : "interrupted");
+    };
     opts.signal?.addEventListener("abort", onAbort);
 
     const finish = (status: number | null, error?: Error) => {
@@ -165,39 +176,47 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
       (com1 as net.Socket | null)?.destroy();
       capture?.end();
       clearTimeout(timer);
+      clearInterval(poller);
       if (graceTimer) clearTimeout(graceTimer);
       opts.signal?.removeEventListener("abort", onAbort);
       process.off("exit", onExitOfParent);
       killGroup("SIGKILL"); // leave nothing behind (script's children included)
+      control.poll(); // the emulator is gone: its file holds all it wrote
+      control.close();
+      const end = endOfRun(control.text);
       let verdict: Verdict;
       let reason: string;
       if (error) {
         verdict = "stopped";
         reason = `could not start ${launch.command}: ${error.message}`;
-      } else if (PANIC.test(output)) {
-        verdict = "panic";
-        reason = `the hypervisor panicked: ${PANIC.exec(output)![1]}`;
-      } else if (POWER_OFF.test(output)) {
-        verdict = verdictOf(output);
-        reason = `tsvisor powered off with status ${verdict}`;
+      } else if (end) {
+        ({ verdict, reason } = end);
         if (launch.host !== "bochs" && verdict === "success" && status !== QEMU_STATUS_SUCCESS && !stopReason) {
           verdict = "failure";
           reason = `tsvisor reported success but QEMU exited ${status} (expected ${QEMU_STATUS_SUCCESS} from isa-debug-exit)`;
         }
-      } else if (stopReason) {
-        ({ verdict, reason } = stopReason);
       } else {
-        verdict = "stopped";
-        reason = `${launch.host} exited (status ${status}) before tsvisor powered off` + hostDiagnostics(launch, stderr);
+        if (stopReason) ({ verdict, reason } = stopReason);
+        else {
+          verdict = "stopped";
+          reason = `${launch.host} exited (status ${status}) before tsvisor powered off`;
+        }
+        if (verdict !== "aborted") reason += noVerdictNote(control, output);
+        if (!stopReason) reason += hostDiagnostics(launch, stderr);
       }
       launch.cleanup();
-      resolve({ verdict, reason, output, exitStatus: status, seconds: (Date.now() - started) / 1000 });
+      resolve({ verdict, reason, output, control: control.text, exitStatus: status, seconds: (Date.now() - started) / 1000 });
     };
   });
 }
 
-function verdictOf(output: string): Verdict {
-  return POWER_OFF.exec(output)![1] === "success" ? "success" : "failure";
+// Why a run that ended without a verdict had none: a silent control
+// channel, and COM1 lines that look like a verdict but are not taken as one.
+function noVerdictNote(control: ControlFile, output: string): string {
+  const notes: string[] = [];
+  if (control.text === "") notes.push(`${control.silence()}; is the ISO older than the control channel?`);
+  if (looksLikeEndOfRun(output)) notes.push("COM1 shows an end-of-run line, but only the control channel's is taken");
+  return notes.length ? ` (${notes.join("; ")})` : "";
 }
 
 // The emulator's last words, to explain a run that ended early.
