@@ -210,6 +210,13 @@ describe("a kernel guest on the ISO", () => {
     expect(runTimeout(30, true, "bochs")).toBe(30);
   });
 
+  it("a kernel guest on a terminal (someone's shell) has no time-out unless one is given; a test guest keeps its own", () => {
+    expect(runTimeout(undefined, true, "qemu", true)).toBe(0);
+    expect(runTimeout(undefined, true, "bochs", true)).toBe(0);
+    expect(runTimeout(60, true, "qemu", true)).toBe(60);
+    expect(runTimeout(undefined, false, "qemu", true)).toBe(120);
+  });
+
   it("--append defaults to console=ttyS0; --guest linux takes --append and --initrd", () => {
     expect(planGuest({ kernel: guest.kernel })).toMatchObject({ kind: "kernel", cmdline: "console=ttyS0" });
     expect(planGuest({ guest: "linux", append: "quiet" })).toMatchObject({ kind: "linux", cmdline: "quiet" });

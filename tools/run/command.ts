@@ -40,10 +40,13 @@ export const RUN_EXIT: Record<Verdict | "usage" | "nohost", number> = {
 export const DEFAULT_APPEND = "console=ttyS0";
 
 // --timeout's default: a test guest's run is over in seconds; a kernel's
-// boot to its shell takes minutes under TCG and longer under Bochs.
-export function runTimeout(given: number | undefined, kernelGuest: boolean, host: HostName): number {
+// boot to its shell takes minutes under TCG and longer under Bochs; and a
+// kernel guest on a terminal is someone's shell, which runs until they end
+// it (poweroff, or Ctrl-A x): no time-out (0).
+export function runTimeout(given: number | undefined, kernelGuest: boolean, host: HostName, interactive = false): number {
   if (given !== undefined) return given;
   if (!kernelGuest) return 120;
+  if (interactive) return 0;
   return host === "bochs" ? 900 : 300;
 }
 
@@ -135,7 +138,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const cmdline = [o.cmdline, o.guestTimeout ? `guest_timeout=${o.guestTimeout}` : ""].filter((w) => w !== "").join(" ");
   const { iso } = await build({ cmdline, guest: plan.kind === "image" ? plan.guest : undefined, kernel });
   const launch = launchFor(host, iso, o.cpu, { memoryMiB: kernel ? Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB) : GUEST_RAM_MIB });
-  const timeout = runTimeout(o.timeout, kernel !== undefined, host);
+  const timeout = runTimeout(o.timeout, kernel !== undefined, host, process.stdin.isTTY === true);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);
 

@@ -21,7 +21,7 @@ export interface SessionResult {
 }
 
 export interface SessionOptions {
-  timeoutMs: number;
+  timeoutMs: number;      // 0: none
   onOutput?: (chunk: string) => void;
   signal?: AbortSignal;    // aborts the run (verdict "aborted"); a string reason is the run's reason
   // What is typed into the machine's COM1 (the user's terminal, or a test's
@@ -161,7 +161,10 @@ export function runSession(launch: Launch, opts: SessionOptions): Promise<Sessio
     const onInput = (chunk: Buffer | string) => type(chunk);
     opts.input?.on("data", onInput);
 
-    const timer = setTimeout(() => stop("timeout", `no end of run within ${opts.timeoutMs / 1000} s`), opts.timeoutMs);
+    // timeoutMs 0: no time-out (an interactive shell's run).
+    const timer = opts.timeoutMs > 0
+      ? setTimeout(() => stop("timeout", `no end of run within ${opts.timeoutMs / 1000} s`), opts.timeoutMs)
+      : undefined;
     const onAbort = () => {
       const why = opts.signal?.reason;
       stop("aborted", typeof why === "string" ? why : "interrupted");
