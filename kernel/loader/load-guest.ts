@@ -15,8 +15,23 @@ import { isBzImage, loadBzImage } from "./bzimage";
 import { KernelArgs } from "./kernel-args";
 import { CMDLINE_MAX, EBDA_AT, EBDA_BYTES } from "./low-memory";
 import { buildAcpiTables } from "../firmware/acpi-tables";
+import { physRead } from "../hal/imports";
 
 export enum GuestFormat { None, Flat, Linux }
+
+// "MZ": a DOS/PE executable's first two bytes (Microsoft PE Format, "MS-DOS
+// Stub (Image Only)"), as every bzImage with an EFI stub begins.
+const MZ: u16 = 0x5a4d;
+const word = memory.data(2);
+
+// True if the image begins as a PE executable does: a bzImage cut short
+// or with a damaged header, or an EFI application — never a flat image
+// (whose first bytes are the code run at 0x7c00).
+function isPeImage(start: u64, size: u64): bool {
+  if (size < 2) return false;
+  physRead(word, start, 2);
+  return load<u16>(word) == MZ;
+}
 
 function describeModule(info: Mb2Info, i: i32, what: string): bool {
   begin(what);
@@ -46,7 +61,16 @@ export function guestFormat(info: Mb2Info): GuestFormat {
     return GuestFormat.None;
   }
   if (!describeModule(info, k, "guest: ")) return GuestFormat.None;
-  if (isBzImage(moduleStart(info, k), moduleSize(info, k))) return GuestFormat.Linux;
+  const start = moduleStart(info, k);
+  const size = moduleSize(info, k);
+  if (isBzImage(start, size)) return GuestFormat.Linux;
+  if (isPeImage(start, size)) {
+    begin("guest image rejected: a PE executable (\"MZ\") of ");
+    putDec(size);
+    puts(" bytes without the Linux boot header (0xAA55 at 0x1fe, \"HdrS\" at 0x202): a bzImage cut short or damaged, or an EFI application");
+    endl();
+    return GuestFormat.None;
+  }
   return GuestFormat.Flat;
 }
 
