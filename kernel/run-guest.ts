@@ -46,8 +46,8 @@ import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./co
 import { setBaselineExits, rdtsc } from "./hal/imports";
 
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
-// A kernel guest (Linux) by default: room for the kernel's decompression,
-// its initrd unpacked into a tmpfs, and a shell.
+// A kernel guest (Linux, multiboot) by default: room for the kernel's
+// decompression, its initrd unpacked into a tmpfs, and a shell.
 export const DEFAULT_KERNEL_RAM_MIB: u64 = 256;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
 const MIN_GUEST_RAM_MIB: i64 = 2;
@@ -179,8 +179,9 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   const format = guestFormat(info);
   if (format == GuestFormat.None) return false;
   const args = new KernelArgs();
-  if (format == GuestFormat.Linux && !kernelArgs(info, args)) return false;
-  const ramBytes = guestRamBytes(info, format == GuestFormat.Linux ? DEFAULT_KERNEL_RAM_MIB : DEFAULT_GUEST_RAM_MIB);
+  const kernel = format != GuestFormat.Flat;
+  if (kernel && !kernelArgs(info, format, args)) return false;
+  const ramBytes = guestRamBytes(info, kernel ? DEFAULT_KERNEL_RAM_MIB : DEFAULT_GUEST_RAM_MIB);
   if (ramBytes == 0) return false;
   const mode = startMode(info);
   if (mode < 0) return false;

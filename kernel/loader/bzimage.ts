@@ -43,20 +43,28 @@ function reject(why: string): bool {
   return false;
 }
 
-// True if the image carries the setup header's signatures.
+// The image's first bytes, up to HEADER_BYTES, into `image` (the rest
+// zeroed): never a read past the end of the module.
+function readHeader(start: u64, size: u64): void {
+  memory.fill(image, 0, HEADER_BYTES);
+  physRead(image, start, size < <u64>HEADER_BYTES ? <u32>size : HEADER_BYTES);
+}
+
+// True if the image carries the setup header's signatures. An image cut
+// short after them is still a bzImage, for the loader to reject as
+// truncated — not a flat image to run.
 export function isBzImage(start: u64, size: u64): bool {
-  if (size < <u64>HEADER_BYTES) return false;
-  physRead(image, start, HEADER_BYTES);
+  if (size < <u64>(B.HEADER_MAGIC + 4)) return false;
+  readHeader(start, size);
   return u16At(B.BOOT_FLAG) == B.BOOT_FLAG_VALUE && u32At(B.HEADER_MAGIC) == B.HDRS;
 }
 
 // Load it (isBzImage must have said yes) and fill the vCPU's start.
 export function loadBzImage(mem: GuestMemory, args: KernelArgs, state: InitialState): bool {
   const size = args.imageSize;
-  physRead(image, args.imageStart, HEADER_BYTES);
-  const version = u16At(B.VERSION);
-  if (version < B.MIN_VERSION) return reject("boot protocol older than 2.12: no 64-bit entry to use");
-  if ((u16At(B.XLOADFLAGS) & B.XLF_KERNEL_64) == 0) return reject("not a 64-bit kernel (xloadflags has no XLF_KERNEL_64)");
+  readHeader(args.imageStart, size);
+  // The size first: the fields read after it must be the file's, not the
+  // zeros past a truncated header.
   let sects = u8At(B.SETUP_SECTS);
   if (sects == 0) sects = 4; // the protocol's rule for old images
   const setupBytes = <u64>(sects + 1) * 512;
@@ -69,6 +77,9 @@ export function loadBzImage(mem: GuestMemory, args: KernelArgs, state: InitialSt
     endl();
     return false;
   }
+  const version = u16At(B.VERSION);
+  if (version < B.MIN_VERSION) return reject("boot protocol older than 2.12: no 64-bit entry to use");
+  if ((u16At(B.XLOADFLAGS) & B.XLF_KERNEL_64) == 0) return reject("not a 64-bit kernel (xloadflags has no XLF_KERNEL_64)");
   // Where it runs: its preferred address (for a relocatable kernel it may
   // be anywhere aligned to kernel_alignment; the decompressor moves itself
   // and, with KASLR, the kernel). It needs init_size bytes from there.

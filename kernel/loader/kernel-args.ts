@@ -61,6 +61,11 @@ export class KernelArgs {
     return true;
   }
 
+  clearCmdline(): void {
+    store<u8>(cmdlineBuffer, 0);
+    this.cmdlineLen = 0;
+  }
+
   setDefaultCmdline(): void {
     const n = <u32>DEFAULT_CMDLINE.length;
     for (let i: u32 = 0; i < n; i++) store<u8>(cmdlineBuffer + i, <u8>DEFAULT_CMDLINE.charCodeAt(i));

@@ -1,7 +1,8 @@
 // Loading the guest by what its image is: the boot modules by role
 // (kernel/boot/modules.ts), then the image's format told from its header —
-// a Linux bzImage (./bzimage.ts) or a flat binary (kernel/vm/guest-loader.ts,
-// the test guests) — into guest RAM, and the vCPU's first state.
+// a Linux bzImage (./bzimage.ts), a multiboot kernel (./multiboot1.ts) or a
+// flat binary (kernel/vm/guest-loader.ts, the test guests) — into guest
+// RAM, and the vCPU's first state.
 import { Mb2Info } from "../boot/multiboot2";
 import { isUsable } from "../boot/memory-map";
 import { findModule, guestImageModule, moduleSize, moduleStart, NO_MODULE } from "../boot/modules";
@@ -12,11 +13,29 @@ import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "../c
 import { findOption } from "../boot/cmdline";
 import { cpu } from "../cpu/identify";
 import { isBzImage, loadBzImage } from "./bzimage";
+import { isMultiboot, loadMultiboot } from "./multiboot1";
 import { KernelArgs } from "./kernel-args";
 import { CMDLINE_MAX, EBDA_AT, EBDA_BYTES } from "./low-memory";
 import { buildAcpiTables } from "../firmware/acpi-tables";
+import { physRead } from "../hal/imports";
 
-export enum GuestFormat { None, Flat, Linux }
+// Linux and Multiboot are kernel guests: they take an initrd and a command
+// line (kernelArgs) and find the machine through the firmware tables.
+export enum GuestFormat { None, Flat, Linux, Multiboot }
+
+// "MZ": a DOS/PE executable's first two bytes (Microsoft PE Format, "MS-DOS
+// Stub (Image Only)"), as every bzImage with an EFI stub begins.
+const MZ: u16 = 0x5a4d;
+const word = memory.data(2);
+
+// True if the image begins as a PE executable does: a bzImage cut short
+// or with a damaged header, or an EFI application — never a flat image
+// (whose first bytes are the code run at 0x7c00).
+function isPeImage(start: u64, size: u64): bool {
+  if (size < 2) return false;
+  physRead(word, start, 2);
+  return load<u16>(word) == MZ;
+}
 
 function describeModule(info: Mb2Info, i: i32, what: string): bool {
   begin(what);
@@ -46,12 +65,24 @@ export function guestFormat(info: Mb2Info): GuestFormat {
     return GuestFormat.None;
   }
   if (!describeModule(info, k, "guest: ")) return GuestFormat.None;
-  if (isBzImage(moduleStart(info, k), moduleSize(info, k))) return GuestFormat.Linux;
+  const start = moduleStart(info, k);
+  const size = moduleSize(info, k);
+  if (isBzImage(start, size)) return GuestFormat.Linux;
+  if (isMultiboot(start, size)) return GuestFormat.Multiboot;
+  if (isPeImage(start, size)) {
+    begin("guest image rejected: a PE executable (\"MZ\") of ");
+    putDec(size);
+    puts(" bytes without the Linux boot header (0xAA55 at 0x1fe, \"HdrS\" at 0x202): a bzImage cut short or damaged, or an EFI application");
+    endl();
+    return GuestFormat.None;
+  }
   return GuestFormat.Flat;
 }
 
-// Fill `args` for a kernel guest from the modules; false (reported) if one is bad.
-export function kernelArgs(info: Mb2Info, args: KernelArgs): bool {
+// Fill `args` for a kernel guest from the modules; false (reported) if one
+// is bad. Without a cmdline module a Linux kernel gets DEFAULT_CMDLINE, a
+// multiboot kernel an empty line.
+export function kernelArgs(info: Mb2Info, format: GuestFormat, args: KernelArgs): bool {
   const k = guestImageModule(info);
   args.imageStart = moduleStart(info, k);
   args.imageSize = moduleSize(info, k);
@@ -66,8 +97,10 @@ export function kernelArgs(info: Mb2Info, args: KernelArgs): bool {
     }
   }
   const c = findModule(info, "cmdline");
-  if (c == NO_MODULE) args.setDefaultCmdline();
-  else {
+  if (c == NO_MODULE) {
+    if (format == GuestFormat.Linux) args.setDefaultCmdline();
+    else args.clearCmdline();
+  } else {
     if (!describeModule(info, c, "guest command line: ")) return false;
     if (!args.setCmdlineFrom(moduleStart(info, c), moduleSize(info, c))) {
       begin("guest command line rejected: longer than ");
@@ -109,19 +142,22 @@ function addTscFacts(vm: Vm, args: KernelArgs): bool {
 
 // Load the guest into the VM's RAM and fill its start.
 export function loadGuest(info: Mb2Info, vm: Vm, format: GuestFormat, mode: CpuMode, args: KernelArgs, state: InitialState): bool {
-  if (format == GuestFormat.Linux) {
+  if (format == GuestFormat.Linux || format == GuestFormat.Multiboot) {
     // The firmware tables a kernel finds its platform by, in the EBDA
-    // (kernel/loader/low-memory.ts), one vCPU.
+    // (kernel/loader/low-memory.ts), one vCPU. A multiboot kernel is told
+    // nothing of them: it scans the EBDA for the RSDP (ACPI 6.4 §5.2.5.1),
+    // which the BIOS data area points at (writeBiosDataArea).
     args.rsdp = buildAcpiTables(vm.memory, EBDA_AT, EBDA_BYTES, <u32>vm.vcpus.length);
     if (args.rsdp == 0) {
       line("ACPI tables: they do not fit in the EBDA");
       return false;
     }
-    if (!addTscFacts(vm, args)) return false;
+    if (format == GuestFormat.Linux && !addTscFacts(vm, args)) return false;
     begin("ACPI: RSDP at ");
     putHex(args.rsdp);
     puts(" (XSDT, FADT with PM timer at 0x608, MADT, DSDT)");
     endl();
+    if (format == GuestFormat.Multiboot) return loadMultiboot(vm.memory, args, state);
     return loadBzImage(vm.memory, args, state);
   }
   const k = guestImageModule(info);

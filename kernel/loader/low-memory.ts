@@ -6,7 +6,8 @@
 //            pages: 6 pages (kernel/vm/identity-paging.ts)
 //   0x07000  Linux boot_params, the "zero page" (kernel/loader/boot-params.ts)
 //   0x08000  the guest kernel's command line, NUL-terminated
-//   0x09000  multiboot information (kernel/loader/multiboot1.ts)
+//   0x09000  the multiboot information and what it points at
+//            (kernel/loader/multiboot1-info.ts)
 //   0x9F000  the extended BIOS data area: the ACPI tables, RSDP first
 //            (kernel/firmware/acpi-tables.ts) — reserved in the e820 map
 // Test guests linked at 0x7c00 are flat images and use none of this.

@@ -89,11 +89,13 @@ export class Mb2Builder {
   }
 }
 
-// A typical PC: 639 KiB low memory, RAM from 1 MiB to `ramMiB`; optionally a boot module.
-export function typicalPc(ramMiB = 512, cmdline = "", module?: { start: number; end: number; name: string }): Uint8Array {
+export interface BootModule { start: number; end: number; name: string }
+
+// A typical PC: 639 KiB low memory, RAM from 1 MiB to `ramMiB`; optionally boot modules.
+export function typicalPc(ramMiB = 512, cmdline = "", module?: BootModule | BootModule[]): Uint8Array {
   const top = BigInt(ramMiB) << 20n;
   const b = new Mb2Builder();
-  if (module) b.module(module.start, module.end, module.name);
+  for (const m of module === undefined ? [] : Array.isArray(module) ? module : [module]) b.module(m.start, m.end, m.name);
   return b
     .cmdline(cmdline)
     .loaderName("GRUB 2.06")
