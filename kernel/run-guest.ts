@@ -141,7 +141,7 @@ function guestRamBytes(info: Mb2Info, defaultMiB: u64): u64 {
 }
 
 // guest_mode= on the command line: the mode a flat image starts in
-// (kernel/vm/guest-loader.ts), or -1 (reported) if it names none.
+// (kernel/loader/flat-image.ts), or -1 (reported) if it names none.
 function startMode(info: Mb2Info): i32 {
   const cl = info.cmdline;
   const len = info.cmdlineLen;

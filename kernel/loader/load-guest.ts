@@ -1,14 +1,14 @@
 // Loading the guest by what its image is: the boot modules by role
 // (kernel/boot/modules.ts), then the image's format told from its header —
 // a Linux bzImage (./bzimage.ts), a multiboot kernel (./multiboot1.ts) or a
-// flat binary (kernel/vm/guest-loader.ts, the test guests) — into guest
+// flat binary (kernel/loader/flat-image.ts, the test guests) — into guest
 // RAM, and the vCPU's first state.
 import { Mb2Info } from "../boot/multiboot2";
 import { isUsable } from "../boot/memory-map";
 import { findModule, guestImageModule, moduleSize, moduleStart, NO_MODULE } from "../boot/modules";
 import { Vm } from "../vm/vm";
 import { CpuMode, InitialState } from "../vm/initial-state";
-import { loadFlatImage } from "../vm/guest-loader";
+import { loadFlatImage } from "./flat-image";
 import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "../console/console";
 import { findOption } from "../boot/cmdline";
 import { cpu } from "../cpu/identify";

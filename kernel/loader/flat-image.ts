@@ -4,19 +4,18 @@
 //   real        (the default) real mode at 0000:7c00;
 //   protected32 flat 32-bit protected mode, paging off;
 //   long64      64-bit long mode over identity-mapped page tables that the
-//               loader builds at IDENTITY_TABLES (all of guest RAM, 2 MiB
+//               loader builds at IDENTITY_TABLES_AT (all of guest RAM, 2 MiB
 //               pages; kernel/vm/identity-paging.ts).
-import { GuestMemory } from "./guest-memory";
-import { CpuMode, InitialState, realModeState, protectedFlatState, longModeState } from "./initial-state";
-import { buildIdentityPaging } from "./identity-paging";
+import { GuestMemory } from "../vm/guest-memory";
+import { CpuMode, InitialState, realModeState, protectedFlatState, longModeState } from "../vm/initial-state";
+import { buildIdentityPaging } from "../vm/identity-paging";
 import { begin, endl, puts, putDec } from "../console/console";
-import { copyToGuest } from "../loader/module-copy";
+import { copyToGuest } from "./module-copy";
+import { IDENTITY_TABLES_AT } from "./low-memory";
 
 export const FLAT_LOAD_ADDRESS: u64 = 0x7c00;
 // Real mode at CS = 0 reaches up to 0xffff: the image must end below it.
 export const FLAT_MAX_BYTES: u32 = 0x10000 - 0x7c00;
-// Below the image, above the real-mode IVT and BIOS data area (0-0x4ff).
-export const IDENTITY_TABLES: u64 = 0x1000;
 
 // Copy [start, end) of host-physical memory to FLAT_LOAD_ADDRESS and fill
 // the vCPU's initial state for `mode`.
@@ -40,7 +39,7 @@ export function loadFlatImage(mem: GuestMemory, start: u64, end: u64, mode: CpuM
     protectedFlatState(state, FLAT_LOAD_ADDRESS);
     state.rsp = FLAT_LOAD_ADDRESS;
   } else {
-    const cr3 = buildIdentityPaging(mem, IDENTITY_TABLES, mem.top);
+    const cr3 = buildIdentityPaging(mem, IDENTITY_TABLES_AT, mem.top);
     if (cr3 == 0) return false;
     longModeState(state, FLAT_LOAD_ADDRESS, cr3);
     state.rsp = FLAT_LOAD_ADDRESS;
