@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseBenchLines } from "../../tools/bench/exit-cost.js";
+import { median } from "../../tools/bench/figures.js";
 
 describe("bench output parsing", () => {
   it("reads the guest's hex figures and ignores everything else", () => {
@@ -12,8 +13,7 @@ describe("bench output parsing", () => {
 });
 
 describe("median", () => {
-  it("takes the middle of an odd count and the mean of the middle two of an even one", async () => {
-    const { median } = await import("../../tools/bench/exit-cost.js");
+  it("takes the middle of an odd count and the mean of the middle two of an even one", () => {
     expect(median([9, 1, 5])).toBe(5);
     expect(median([4, 1, 3, 2])).toBe(2.5);
   });

@@ -1,13 +1,14 @@
-// `tsvisor bench`: the cost of an exit round trip through the core, against
-// an assembly-only exit handler measured in the same run on the same host
-// (the trampolines' bench_baseline path: resume at once). The bench guest
-// (test/guests/bench.S) times N CPUID and N OUT 0x80 exits with RDTSC and
-// prints "bench <name> <N hex> <ticks hex>". Each side is measured `runs`
-// times, alternating, and the median per-exit figure is reported.
+// `tsvisor bench`'s exit figure: the cost of an exit round trip through the
+// core, against an assembly-only exit handler measured in the same run on
+// the same host (the trampolines' bench_baseline path: resume at once). The
+// bench guest (test/guests/bench.S) times N CPUID and N OUT 0x80 exits with
+// RDTSC and prints "bench <name> <N hex> <ticks hex>". Each side is measured
+// `runs` times, alternating, and the median per-exit figure is reported.
 import { build } from "../builder/pipeline.js";
 import { launchFor } from "../run/launch.js";
 import { runSession } from "../run/session.js";
-import { availableHosts, HostName } from "../run/hosts.js";
+import { HostName } from "../run/hosts.js";
+import { median, ratio, formatRatio } from "./figures.js";
 
 export interface BenchFigure { name: string; iterations: number; ticks: number }
 
@@ -17,12 +18,6 @@ export function parseBenchLines(output: string): BenchFigure[] {
     iterations: parseInt(m[2], 16),
     ticks: parseInt(m[3], 16),
   }));
-}
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 // The backend each host runs the bench guest on.
@@ -38,7 +33,9 @@ async function measure(host: HostName, cmdline: string, timeoutSec: number): Pro
   return figures;
 }
 
-async function benchHost(host: HostName, runs: number, timeout: number): Promise<void> {
+// Prints the table; returns each exit's median ticks per round trip, through
+// the core and through the assembly-only baseline.
+export async function benchExits(host: HostName, runs: number, timeout: number): Promise<Map<string, { core: number; base: number }>> {
   const core: BenchFigure[][] = [];
   const base: BenchFigure[][] = [];
   for (let i = 0; i < runs; i++) {
@@ -56,27 +53,12 @@ async function benchHost(host: HostName, runs: number, timeout: number): Promise
   console.log(`\n${host} (${BACKEND[host]}): TSC ticks per exit round trip as the guest measured them, ` +
     `median of ${runs} runs of ${core[0][0].iterations} exits`);
   console.log(`  ${"exit".padEnd(w)}  ${"tsvisor core".padStart(12)}  ${"asm-only baseline".padStart(17)}  ${"ratio".padStart(8)}`);
+  const medians = new Map<string, { core: number; base: number }>();
   for (const n of names) {
     const c = perExit(core, n);
     const b = perExit(base, n);
-    console.log(`  ${n.padEnd(w)}  ${c.toFixed(1).padStart(12)}  ${b.toFixed(1).padStart(17)}  ${((c / b).toFixed(2) + "x").padStart(8)}`);
+    medians.set(n, { core: c, base: b });
+    console.log(`  ${n.padEnd(w)}  ${c.toFixed(1).padStart(12)}  ${b.toFixed(1).padStart(17)}  ${formatRatio(ratio(c, b)).padStart(8)}`);
   }
-}
-
-export async function benchCommand(o: { host: string; timeout: number; runs: number }): Promise<number> {
-  const usable = availableHosts().filter((h) => h !== "kvm");
-  const hosts = o.host === "all" ? usable : [o.host];
-  for (const h of hosts) {
-    if (h !== "bochs" && h !== "qemu") {
-      process.stderr.write(`tsvisor bench: unknown host '${h}'; use bochs, qemu or all\n`);
-      return 2;
-    }
-  }
-  if (hosts.length === 0) {
-    process.stderr.write("tsvisor bench: no test host found (bash tools/setup/ensure-deps.sh)\n");
-    return 4;
-  }
-  process.stderr.write(`tsvisor bench: exit round trips on ${hosts.join(", ")}: the core, then the assembly-only baseline\n`);
-  for (const h of hosts) await benchHost(h as HostName, o.runs, o.timeout);
-  return 0;
+  return medians;
 }

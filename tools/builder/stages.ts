@@ -174,12 +174,30 @@ export function grubCfg(cmdline: string, modules: IsoModule[]): string {
   ].join("\n");
 }
 
-// A hypervisor command line may hold only printable ASCII without quotes or
-// backslashes: it is written into grub.cfg verbatim.
-export function checkCmdline(cmdline: string): void {
+// A command line written into grub.cfg verbatim (the hypervisor's, or a
+// kernel's booted by GRUB directly) may hold only printable ASCII without
+// quotes, backslashes or what GRUB's script syntax gives a meaning.
+export function checkCmdline(cmdline: string, what = "hypervisor command line"): void {
   if (!/^[\x20-\x7e]*$/.test(cmdline) || /["'\\$;{}]/.test(cmdline)) {
-    throw new BuildError(`bad hypervisor command line ${JSON.stringify(cmdline)}: use printable ASCII without quotes, \\ $ ; { }`);
+    throw new BuildError(`bad ${what} ${JSON.stringify(cmdline)}: use printable ASCII without quotes, \\ $ ; { }`);
   }
+}
+
+// GRUB configuration that boots a Linux kernel itself, with no hypervisor
+// under it: the benchmark's direct boot on Bochs (tools/bench/linux-boot.ts),
+// the same kernel and initrd that a kernel guest's ISO hands tsvisor as
+// modules, loaded by the same GRUB from the same kind of ISO.
+export function linuxGrubCfg(append: string, hasInitrd: boolean): string {
+  return [
+    "set timeout=0",
+    "set timeout_style=hidden",
+    'menuentry "linux" {',
+    `  linux /boot/vmlinuz ${append}`.trimEnd(),
+    ...(hasInitrd ? ["  initrd /boot/initrd"] : []),
+    "  boot",
+    "}",
+    "",
+  ].join("\n");
 }
 
 // The ISO's files, under `root` (made afresh): /boot/tsvisor.elf,
@@ -217,12 +235,39 @@ export function stageIso(cmdline = "", modules: IsoModule[] = []): { iso: string
   const name = isDefault ? "default" : hash.slice(0, 16);
   const iso = isDefault ? cfg.ISO : path.join(cfg.ISO_DIR, `${name}.iso`);
   if (isFresh(`iso-${name}`, hash, [iso])) return { iso, built: false };
+  packIso(name, hash, iso, (root) => writeIsoTree(root, cfg.ELF, cfgText, modules));
+  return { iso, built: true };
+}
+
+// grub-mkrescue over a tree that `fill` writes under a fresh root.
+function packIso(name: string, hash: string, iso: string, fill: (root: string) => void): void {
   const root = path.join(cfg.ISO_DIR, `${name}.root`);
-  writeIsoTree(root, cfg.ELF, cfgText, modules);
+  fill(root);
   fs.mkdirSync(path.dirname(iso), { recursive: true });
   run("grub-mkrescue", ["-o", iso, root], "grub-mkrescue");
   // The ISO holds it all now; a kernel guest's tree alone is tens of MB.
   fs.rmSync(root, { recursive: true, force: true });
   writeStamp(`iso-${name}`, hash);
+}
+
+// An ISO on which GRUB boots a Linux kernel directly (linuxGrubCfg):
+// /boot/vmlinuz, /boot/initrd if any, named by its hash under build/iso/.
+export function stageLinuxIso(k: { kernel: string; initrd?: string; cmdline: string }): { iso: string; built: boolean } {
+  checkCmdline(k.cmdline, "kernel command line");
+  const files = [k.kernel, ...(k.initrd ? [k.initrd] : [])];
+  for (const f of files) if (!fs.existsSync(f)) throw new BuildError(`guest image not found: ${f}`);
+  requireTools("grubMkrescue", "grubPc", "xorriso", "mformat");
+  const cfgText = linuxGrubCfg(k.cmdline, k.initrd !== undefined);
+  const hash = hashInputs(files, `direct linux\n${cfgText}`);
+  const name = `linux-${hash.slice(0, 16)}`;
+  const iso = path.join(cfg.ISO_DIR, `${name}.iso`);
+  if (isFresh(`iso-${name}`, hash, [iso])) return { iso, built: false };
+  packIso(name, hash, iso, (root) => {
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.mkdirSync(path.join(root, "boot", "grub"), { recursive: true });
+    fs.writeFileSync(path.join(root, "boot", "grub", "grub.cfg"), cfgText);
+    fs.copyFileSync(k.kernel, path.join(root, "boot", "vmlinuz"));
+    if (k.initrd) fs.copyFileSync(k.initrd, path.join(root, "boot", "initrd"));
+  });
   return { iso, built: true };
 }

@@ -49,7 +49,17 @@ export const QEMU_STATUS_FAILURE = (0x11 << 1) | 1; // 35
 export const GUEST_RAM_MIB = 512;
 export const KERNEL_GUEST_MACHINE_MIB = 1024;
 
-export interface LaunchOptions { memoryMiB?: number }
+export interface LaunchOptions {
+  memoryMiB?: number;
+  // Bochs: read an MSR it does not model as 0 and ignore a write to one,
+  // instead of raising #GP (bochsrc `ignore_bad_msrs`). Off for tsvisor,
+  // whose MSR policy decides what a guest's unknown MSR does; a Linux booted
+  // on Bochs directly needs it on: its 32-bit entry reads
+  // IA32_MISC_ENABLE (0x1a0; arch/x86/kernel/verify_cpu.S) and its early
+  // microcode check IA32_BIOS_SIGN_ID (0x8b), which Bochs 2.7 does not
+  // model, and with no IDT yet the #GP is a triple fault.
+  ignoreBadMsrs?: boolean;
+}
 
 // The launch's own directory, and its cleanup: TSVISOR_KEEP_HOST_FILES=1
 // keeps it (the control channel's capture, and Bochs's bochsrc, COM1
@@ -65,7 +75,19 @@ function hostDir(host: HostName): { dir: string; cleanup(): void } {
   };
 }
 
-function qemu(iso: string, accel: "tcg" | "kvm", cpu: string, memoryMiB: number): Launch {
+// What the machine boots: the ISO from its CD drive, or (QEMU only) a
+// kernel loaded by QEMU itself, as `-kernel` does, with no firmware-side
+// boot loader — the benchmark's direct boot (tools/bench/linux-boot.ts).
+export type BootMedia =
+  | { kind: "iso"; iso: string }
+  | { kind: "kernel"; kernel: string; initrd?: string; append: string };
+
+function qemuMedia(m: BootMedia): string[] {
+  if (m.kind === "iso") return ["-boot", "d", "-cdrom", m.iso];
+  return ["-kernel", m.kernel, ...(m.initrd ? ["-initrd", m.initrd] : []), "-append", m.append];
+}
+
+function qemu(media: BootMedia, accel: "tcg" | "kvm", cpu: string, memoryMiB: number): Launch {
   const host = accel === "kvm" ? "kvm" : "qemu";
   const { dir, cleanup } = hostDir(host);
   const control = path.join(dir, "control.txt");
@@ -82,7 +104,7 @@ function qemu(iso: string, accel: "tcg" | "kvm", cpu: string, memoryMiB: number)
       "-nic", "none",         // no network card, and so no option ROM to find
       "-no-reboot",           // a triple fault ends the run instead of looping
       "-device", DEBUG_EXIT,
-      "-boot", "d", "-cdrom", iso,
+      ...qemuMedia(media),
     ],
     serial: { kind: "stdio" },
     control,
@@ -90,7 +112,7 @@ function qemu(iso: string, accel: "tcg" | "kvm", cpu: string, memoryMiB: number)
   };
 }
 
-function bochs(iso: string, cpu: string, memoryMiB: number): Launch {
+function bochs(iso: string, cpu: string, memoryMiB: number, ignoreBadMsrs: boolean): Launch {
   const { dir, cleanup } = hostDir("bochs");
   const capture = path.join(dir, "com1.txt");
   // Bochs opens a `file` port's file at its first byte and flushes each byte.
@@ -101,7 +123,7 @@ function bochs(iso: string, cpu: string, memoryMiB: number): Launch {
   // wants a terminal: the run goes under script(1) for a pseudo-terminal.
   const bochsrc = (port: number) => [
     `megs: ${memoryMiB}`,
-    `cpu: model=${cpu}, count=1, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=0`,
+    `cpu: model=${cpu}, count=1, ips=200000000, reset_on_triple_fault=0, ignore_bad_msrs=${ignoreBadMsrs ? 1 : 0}`,
     "romimage: file=/usr/share/bochs/BIOS-bochs-latest",
     "vgaromimage: file=/usr/share/vgabios/vgabios.bin",
     `ata0-master: type=cdrom, path="${iso}", status=inserted`,
@@ -136,18 +158,31 @@ function bochs(iso: string, cpu: string, memoryMiB: number): Launch {
 }
 
 export function launchFor(host: HostName, iso: string, cpu?: string, opts: LaunchOptions = {}): Launch {
-  if (!fs.existsSync(iso)) throw new Error(`ISO not found: ${iso}`);
+  return launchMedia(host, { kind: "iso", iso }, cpu, opts);
+}
+
+// The same machine as launchFor's, booting what `media` says: the
+// benchmark's direct boot of a kernel with no hypervisor under it. Bochs has
+// no `-kernel`: give it an ISO on which GRUB boots the kernel
+// (tools/builder/stages.ts stageLinuxIso). The machine keeps its COM2 and
+// debug-exit port, so nothing but the boot media differs from a tsvisor
+// run; with no hypervisor nothing writes a verdict to COM2, and the run is
+// the caller's to end.
+export function launchMedia(host: HostName, media: BootMedia, cpu?: string, opts: LaunchOptions = {}): Launch {
+  const files = media.kind === "iso" ? [media.iso] : [media.kernel, ...(media.initrd ? [media.initrd] : [])];
+  for (const f of files) if (!fs.existsSync(f)) throw new Error(`${media.kind === "iso" ? "ISO" : "file"} not found: ${f}`);
   const mem = opts.memoryMiB ?? GUEST_RAM_MIB;
   switch (host) {
     case "qemu":
       // QEMU's TCG emulates SVM with nested paging, not VMX (shared/DESIGN.md).
-      return qemu(iso, "tcg", cpu ?? "qemu64,+svm,+npt", mem);
+      return qemu(media, "tcg", cpu ?? "qemu64,+svm,+npt", mem);
     case "kvm": {
       const flag = hostVirtFlag();
-      return qemu(iso, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"), mem);
+      return qemu(media, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"), mem);
     }
     case "bochs":
+      if (media.kind !== "iso") throw new Error("Bochs boots an ISO only: put the kernel on one (stageLinuxIso)");
       // corei7_skylake_x: VMX with EPT, VPID and unrestricted guest.
-      return bochs(iso, cpu ?? "corei7_skylake_x", mem);
+      return bochs(media.iso, cpu ?? "corei7_skylake_x", mem, opts.ignoreBadMsrs === true);
   }
 }

@@ -1,0 +1,45 @@
+// `tsvisor bench`: per host, the exit round trip through the core against
+// an assembly-only handler (exit-cost.ts), and Linux's boot to its ready
+// marker under tsvisor against the same kernel booted directly
+// (linux-boot.ts) — each a ratio against a baseline measured in the same run.
+import { availableHosts, HostName } from "../run/hosts.js";
+import { runTimeout } from "../run/command.js";
+import { benchExits } from "./exit-cost.js";
+import { benchBoot } from "./linux-boot.js";
+
+export const BENCH_PARTS = ["exits", "boot"] as const;
+export type BenchPart = (typeof BENCH_PARTS)[number];
+
+export interface BenchOptions {
+  host: string;
+  only?: string;          // one part alone; both when absent
+  runs: number;           // runs of each side of the exit bench
+  timeout: number;        // seconds, each exit-bench run
+  bootRuns: number;       // boots each way
+  bootTimeout?: number;   // seconds, each boot; a kernel guest's run default when absent
+}
+
+function fail(msg: string, status: number): number {
+  process.stderr.write(`tsvisor bench: ${msg}\n`);
+  return status;
+}
+
+export async function benchCommand(o: BenchOptions): Promise<number> {
+  const usable = availableHosts().filter((h) => h !== "kvm");
+  const hosts = o.host === "all" ? usable : [o.host];
+  for (const h of hosts) if (h !== "bochs" && h !== "qemu") return fail(`unknown host '${h}'; use bochs, qemu or all`, 2);
+  if (o.only !== undefined && !(BENCH_PARTS as readonly string[]).includes(o.only)) {
+    return fail(`unknown part '${o.only}'; use ${BENCH_PARTS.join(" or ")}`, 2);
+  }
+  if (hosts.length === 0) return fail("no test host found (bash tools/setup/ensure-deps.sh)", 4);
+  const parts = o.only ? [o.only as BenchPart] : [...BENCH_PARTS];
+  const what = parts.map((p) => (p === "exits" ? "exit round trips (the core, then the assembly-only baseline)" :
+    "Linux boots (under tsvisor, then directly)"));
+  process.stderr.write(`tsvisor bench: ${what.join(" and ")} on ${hosts.join(", ")}\n`);
+  for (const h of hosts as ("bochs" | "qemu")[]) {
+    // The asm-only CPUID round trip, where measured: what each of the boot's exits costs in world switches.
+    const exits = parts.includes("exits") ? await benchExits(h as HostName, o.runs, o.timeout) : undefined;
+    if (parts.includes("boot")) await benchBoot(h, o.bootRuns, runTimeout(o.bootTimeout, true, h), exits?.get("cpuid")?.base);
+  }
+  return 0;
+}
