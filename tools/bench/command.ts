@@ -3,6 +3,7 @@
 // marker under tsvisor against the same kernel booted directly
 // (linux-boot.ts) — each a ratio against a baseline measured in the same run.
 import { availableHosts, HostName } from "../run/hosts.js";
+import { ASC_FLAGS, CFLAGS } from "../builder/config.js";
 import { runTimeout } from "../run/command.js";
 import { benchExits } from "./exit-cost.js";
 import { benchBoot } from "./linux-boot.js";
@@ -36,6 +37,8 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   const what = parts.map((p) => (p === "exits" ? "exit round trips (the core, then the assembly-only baseline)" :
     "Linux boots (under tsvisor, then directly)"));
   process.stderr.write(`tsvisor bench: ${what.join(" and ")} on ${hosts.join(", ")}\n`);
+  // The figures depend on how the core was built: say how, so that runs compare.
+  console.log(`build: asc ${ASC_FLAGS.join(" ")}; cc ${CFLAGS.join(" ")}`);
   for (const h of hosts as ("bochs" | "qemu")[]) {
     // The asm-only CPUID round trip, where measured: what each of the boot's exits costs in world switches.
     const exits = parts.includes("exits") ? await benchExits(h as HostName, o.runs, o.timeout) : undefined;
