@@ -35,8 +35,13 @@ export class CpuInfo {
   underHypervisor: bool = false;
   hypervisorSig: usize = hypervisorSigBytes;
 
-  isIntel(): bool { return vendorIs(this.vendor, "GenuineIntel"); }
-  isAmd(): bool { return vendorIs(this.vendor, "AuthenticAMD") || vendorIs(this.vendor, "HygonGenuine"); }
+  // The vendor, decided once from the string (the exit path asks: CPUID and
+  // MSR policies differ by vendor).
+  intel: bool = false;
+  amd: bool = false;
+
+  isIntel(): bool { return this.intel; }
+  isAmd(): bool { return this.amd; }
 }
 
 function vendorIs(p: usize, s: string): bool {
@@ -56,6 +61,8 @@ export function identifyCpu(): CpuInfo {
   let r = cpuid(0);
   cpu.maxLeaf = r.eax;
   store3(cpu.vendor, r.ebx, r.edx, r.ecx); // vendor string order: EBX, EDX, ECX
+  cpu.intel = vendorIs(cpu.vendor, "GenuineIntel");
+  cpu.amd = vendorIs(cpu.vendor, "AuthenticAMD") || vendorIs(cpu.vendor, "HygonGenuine");
   if (cpu.maxLeaf >= 1) {
     r = cpuid(1);
     // Family/model/stepping (SDM Vol. 2A Figure 3-6): extended fields apply

@@ -50,7 +50,9 @@ export function portBusAccess(ranges: readonly PortRange[], port: number, size: 
   putRanges(view, scratch, ranges);
   const out = scratch + OUT;
   const r = c.probePortBusAccess(scratch, ranges.length, port, size, value, out) >>> 0;
-  const u = (i: number) => view.getUint32(out + i * 4, true);
+  // The bus's tables may have grown the core's memory: a fresh view of it.
+  const after = new DataView(c.memory.buffer);
+  const u = (i: number) => after.getUint32(out + i * 4, true);
   const device = r >>> 24;
   return {
     // The probe's devices answer (index + 1) << 24 | size << 16 | offset; all-ones-ish is the bus's.
