@@ -13,14 +13,13 @@
 // entry would need a BIOS. Everything a kernel learns here it would learn
 // from firmware: the memory map, the ACPI tables (acpi_rsdp_addr, and the
 // RSDP in the EBDA as well), the command line.
-import { physRead } from "../hal/imports";
 import { GuestMemory } from "../vm/guest-memory";
 import { InitialState, longModeState } from "../vm/initial-state";
 import { buildIdentityPaging } from "../vm/identity-paging";
 import { begin, endl, puts, putDec, putHex, putSize } from "../console/console";
 import * as B from "./boot-params";
 import { buildE820, lowRamTop } from "./e820";
-import { copyToGuest } from "./module-copy";
+import { copyToGuest, readModuleHead } from "./module-copy";
 import { KernelArgs } from "./kernel-args";
 import { BOOT_PARAMS_AT, CMDLINE_AT, IDENTITY_TABLES_AT, writeBiosDataArea } from "./low-memory";
 
@@ -43,11 +42,9 @@ function reject(why: string): bool {
   return false;
 }
 
-// The image's first bytes, up to HEADER_BYTES, into `image` (the rest
-// zeroed): never a read past the end of the module.
+// The image's first bytes, up to HEADER_BYTES, into `image` (the rest zeroed).
 function readHeader(start: u64, size: u64): void {
-  memory.fill(image, 0, HEADER_BYTES);
-  physRead(image, start, size < <u64>HEADER_BYTES ? <u32>size : HEADER_BYTES);
+  readModuleHead(image, HEADER_BYTES, start, size);
 }
 
 // True if the image carries the setup header's signatures. An image cut

@@ -19,3 +19,13 @@ export function copyToGuest(mem: GuestMemory, gpa: u64, start: u64, size: u64): 
   }
   return true;
 }
+
+// The first bytes of a module of `size` bytes at host `start`, at most
+// `capacity`, into `dst`, the rest of `dst` zeroed — a header to parse,
+// never read past the module's end. Returns how many bytes came.
+export function readModuleHead(dst: usize, capacity: u32, start: u64, size: u64): u32 {
+  const n = size < <u64>capacity ? <u32>size : capacity;
+  memory.fill(dst, 0, capacity);
+  physRead(dst, start, n);
+  return n;
+}

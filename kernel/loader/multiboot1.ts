@@ -11,11 +11,10 @@
 // What it may not be loaded over: the low memory the loader itself fills
 // (kernel/loader/low-memory.ts) — the BIOS data area, the command line and
 // the information, and the EBDA with the ACPI tables up to 1 MiB.
-import { physRead } from "../hal/imports";
 import { GuestMemory, LEGACY_HOLE_END } from "../vm/guest-memory";
 import { InitialState, protectedFlatState } from "../vm/initial-state";
 import { begin, endl, puts, putDec, putHex, putSize } from "../console/console";
-import { copyToGuest } from "./module-copy";
+import { copyToGuest, readModuleHead } from "./module-copy";
 import { KernelArgs } from "./kernel-args";
 import { lowRamTop } from "./e820";
 import { isElf, parseElf32, LoadSegments } from "./elf32";
@@ -72,10 +71,7 @@ function reject(why: string): bool {
 
 // Read the image's first bytes into `head`; how many (the rest is zeroed).
 function readHead(start: u64, size: u64): u32 {
-  const n = size < <u64>SEARCH_BYTES ? <u32>size : SEARCH_BYTES;
-  memory.fill(head, 0, SEARCH_BYTES);
-  physRead(head, start, n);
-  return n;
+  return readModuleHead(head, SEARCH_BYTES, start, size);
 }
 
 // The offset of the first aligned magic in `head`, wanting a good checksum
