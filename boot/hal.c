@@ -123,6 +123,39 @@ void Z_halZ_physClear(struct Z_hal_instance_t* h, u64 phys, u64 len) {
     memset(d, 0, len & 7);
 }
 
+void Z_halZ_physCopy(struct Z_hal_instance_t* h, u64 dst, u64 src, u64 len) {
+    (void)h;
+    if (len > IDENTITY_MAP_END || dst > IDENTITY_MAP_END - len || src > IDENTITY_MAP_END - len) {
+        panic_puts("\ntsvisor: PANIC: the core asked to copy physical memory outside the identity map at ");
+        panic_puthex(src);
+        panic_puts(" -> ");
+        panic_puthex(dst);
+        panic_puts("\ntsvisor: machine halted\n");
+        halt_forever();
+    }
+    u64 quads = len / 8;
+    void* d = (void*)(uintptr_t)dst;
+    const void* s = (const void*)(uintptr_t)src;
+    __asm__ volatile("cld; rep movsq" : "+D"(d), "+S"(s), "+c"(quads) : : "memory", "cc");
+    memcpy(d, s, len & 7);
+}
+
+/* RDRAND/RDSEED set CF when the value is valid (SDM Vol. 2B). */
+u32 Z_halZ_rdrand64(struct Z_hal_instance_t* h, u32 out) {
+    (void)h; u64 v; uint8_t ok;
+    check_linear(out, 8);
+    __asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok) : : "cc");
+    memcpy(tsvisor_core.w2c_memory.data + out, &v, 8);
+    return ok;
+}
+u32 Z_halZ_rdseed64(struct Z_hal_instance_t* h, u32 out) {
+    (void)h; u64 v; uint8_t ok;
+    check_linear(out, 8);
+    __asm__ volatile("rdseed %0; setc %1" : "=r"(v), "=qm"(ok) : : "cc");
+    memcpy(tsvisor_core.w2c_memory.data + out, &v, 8);
+    return ok;
+}
+
 void Z_halZ_halt(struct Z_hal_instance_t* h) {
     (void)h; __asm__ volatile("hlt");
 }

@@ -41,6 +41,7 @@ import { LapicMsrs } from "../drivers/lapic/lapic-msrs";
 import { lapicTimerKhz } from "../drivers/lapic/lapic-timer";
 import { cpuid } from "./cpu/cpuid";
 import { cpu } from "./cpu/identify";
+import { addVirtioDevices } from "./virtio-devices";
 import { MmioScratch, MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES } from "../drivers/mmio-scratch";
 import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./console/console";
 import { setBaselineExits, rdtsc } from "./hal/imports";
@@ -219,7 +220,8 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
   if (vcpu === null) return false;
   vm.vcpus.push(vcpu!);
-  addLocalApic(vm, vcpu!, pc, physAddressBits());
+  const lapic = addLocalApic(vm, vcpu!, pc, physAddressBits());
+  const virtio = addVirtioDevices(vm, info, pc.pci.bus, pc.router, lapic.bus);
 
   const start = new InitialState();
   if (!loadGuest(info, vm, format, <CpuMode>mode, args, start)) return false;
@@ -247,6 +249,7 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   vm.console.endLine();
   const ok = reportStop(vm, vcpu!);
   vm.input.report();
+  virtio.report();
   vm.stats.print();
   return ok;
 }

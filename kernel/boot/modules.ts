@@ -4,7 +4,9 @@
 //            binary, told apart by their headers (kernel/loader/load-guest.ts);
 //   initrd   the initial RAM disk handed to a Linux kernel;
 //   cmdline  a file holding the guest kernel's command line (a file, so that
-//            no quoting of grub.cfg stands between the user and the kernel).
+//            no quoting of grub.cfg stands between the user and the kernel);
+//   disk     the image behind the guest's virtio disk (`disk ro`: read-only;
+//            kernel/virtio-devices.ts).
 // A module with another name (a test guest: `hello.bin`) is the guest image
 // when there is no `kernel`: the first such module.
 import { Mb2Info } from "./multiboot2";
@@ -32,12 +34,12 @@ export function findModule(info: Mb2Info, role: string): i32 {
 }
 
 // The guest image: the `kernel` module, else the first module that is
-// neither an initrd nor a command line; NO_MODULE if none.
+// neither an initrd, a command line nor a disk; NO_MODULE if none.
 export function guestImageModule(info: Mb2Info): i32 {
   const k = findModule(info, "kernel");
   if (k != NO_MODULE) return k;
   for (let i: u32 = 0; i < info.moduleCount; i++) {
-    if (!nameIs(info, i, "initrd") && !nameIs(info, i, "cmdline")) return <i32>i;
+    if (!nameIs(info, i, "initrd") && !nameIs(info, i, "cmdline") && !nameIs(info, i, "disk")) return <i32>i;
   }
   return NO_MODULE;
 }

@@ -7,6 +7,9 @@ const CPUID1_ECX_VMX: u32 = 1 << 5;
 const CPUID1_ECX_SMX: u32 = 1 << 6;
 const CPUID1_ECX_HYPERVISOR: u32 = 1 << 31; // reserved for hypervisor use
 const CPUID1_ECX_XSAVE: u32 = 1 << 26;
+const CPUID1_ECX_RDRAND: u32 = 1 << 30;
+// CPUID.(EAX=07H,ECX=0):EBX[18] RDSEED (SDM Vol. 2A Table 3-8).
+const CPUID7_EBX_RDSEED: u32 = 1 << 18;
 // CPUID.80000001H:ECX[2] SVM (APM Vol. 3 E.4.2).
 const CPUID81_ECX_SVM: u32 = 1 << 2;
 
@@ -32,6 +35,9 @@ export class CpuInfo {
   smx: bool = false;
   svm: bool = false;
   xsave: bool = false;
+  // The random number generators (the virtio entropy device's source).
+  rdrand: bool = false;
+  rdseed: bool = false;
   underHypervisor: bool = false;
   hypervisorSig: usize = hypervisorSigBytes;
 
@@ -75,8 +81,10 @@ export function identifyCpu(): CpuInfo {
     cpu.vmx = (r.ecx & CPUID1_ECX_VMX) != 0;
     cpu.smx = (r.ecx & CPUID1_ECX_SMX) != 0;
     cpu.xsave = (r.ecx & CPUID1_ECX_XSAVE) != 0;
+    cpu.rdrand = (r.ecx & CPUID1_ECX_RDRAND) != 0;
     cpu.underHypervisor = (r.ecx & CPUID1_ECX_HYPERVISOR) != 0;
   }
+  if (cpu.maxLeaf >= 7) cpu.rdseed = (cpuid(7, 0).ebx & CPUID7_EBX_RDSEED) != 0;
   r = cpuid(LEAF_EXT_MAX);
   cpu.maxExtLeaf = r.eax >= LEAF_EXT_MAX ? r.eax : 0;
   if (cpu.maxExtLeaf >= 0x80000001) cpu.svm = (cpuid(0x80000001).ecx & CPUID81_ECX_SVM) != 0;

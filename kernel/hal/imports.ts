@@ -37,6 +37,16 @@
 @external("hal", "physWrite") export declare function physWrite(phys: u64, src: usize, len: u32): void;
 // Zero `len` bytes of physical memory (guest RAM before the guest runs).
 @external("hal", "physClear") export declare function physClear(phys: u64, len: u64): void;
+// Copy `len` bytes between two physical ranges (a virtio disk's image in a
+// boot module and the guest RAM a request names); the ranges do not overlap.
+@external("hal", "physCopy") export declare function physCopy(dst: u64, src: u64, len: u64): void;
+
+// ---- the CPU's random number generators (SDM Vol. 2B RDRAND, RDSEED) ----
+// 64 random bits into linear memory at `out`; 1 if the CPU gave them
+// (CF=1), 0 if it had none ready (CF=0: try again, SDM Vol. 1 §7.3.17).
+// Only where CPUID says the instruction exists (identify.ts).
+@external("hal", "rdrand64") export declare function rdrand64(out: usize): u32;
+@external("hal", "rdseed64") export declare function rdseed64(out: usize): u32;
 
 // ---- stop the processor until the next interrupt (HLT); with IF=0, for good ----
 @external("hal", "halt") export declare function halt(): void;

@@ -43,6 +43,7 @@ export const SOURCE_GSI: i32 = 0x100;         // | the GSI: an I/O APIC input
 export const SOURCE_LAPIC_TIMER: i32 = 0x200; // the local APIC's LVT timer
 export const SOURCE_IPI: i32 = 0x201;         // an IPI (ICR or x2APIC SELF IPI)
 export const SOURCE_LAPIC_ERROR: i32 = 0x202; // the local APIC's LVT error
+export const SOURCE_MSI: i32 = 0x203;         // a PCI function's MSI-X message (a virtio device)
 
 // Delivery modes, numbered alike in the local APIC's LVT entries and ICR
 // (Intel SDM Vol. 3A §12.5.1 Figure 12-8, §12.6.1 Figure 12-12) and the I/O

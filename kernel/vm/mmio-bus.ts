@@ -51,6 +51,23 @@ export class MmioBus {
   }
   deviceName(index: i32): string { return this.devices[index]!.name(); }
 
+  // Take `device` off the bus (a PCI function whose BAR stops decoding);
+  // false if it was not on it.
+  remove(device: MmioDevice): bool {
+    for (let i = 0; i < this.count; i++) {
+      if (this.devices[i] !== device) continue;
+      for (let k = i + 1; k < this.count; k++) {
+        this.bases[k - 1] = this.bases[k];
+        this.ends[k - 1] = this.ends[k];
+        this.devices[k - 1] = this.devices[k];
+      }
+      this.count--;
+      this.devices[this.count] = null;
+      return true;
+    }
+    return false;
+  }
+
   // Move `device`'s range to start at `base`, keeping its length (a local
   // APIC whose IA32_APIC_BASE moves). False, and nothing moved, if the
   // device is not on the bus or the new range would wrap or overlap another.

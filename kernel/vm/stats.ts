@@ -3,7 +3,7 @@
 // allocation.
 import { ExitKind, exitKindName } from "./exit";
 import { begin, endl, line, puts, putDec, putHex } from "../console/console";
-import { SOURCE_GSI, SOURCE_LAPIC_TIMER, SOURCE_IPI, SOURCE_LAPIC_ERROR } from "./irq";
+import { SOURCE_GSI, SOURCE_LAPIC_TIMER, SOURCE_IPI, SOURCE_LAPIC_ERROR, SOURCE_MSI } from "./irq";
 
 const N = <i32>ExitKind.Count;
 
@@ -95,6 +95,7 @@ function putSource(src: i32): void {
   else if (src == SOURCE_LAPIC_TIMER) pad("timer", 8);
   else if (src == SOURCE_IPI) pad("IPI", 8);
   else if (src == SOURCE_LAPIC_ERROR) pad("error", 8);
+  else if (src == SOURCE_MSI) pad("MSI-X", 8);
   else {
     const n = src >= SOURCE_GSI ? src - SOURCE_GSI : src;
     puts(src >= SOURCE_GSI ? "GSI " : "IRQ ");

@@ -143,6 +143,17 @@ export class SimHal {
     return new Uint8Array(this.memory.buffer);
   }
 
+  randomReady = true;
+  randomState = 0x9e3779b97f4a7c15n;
+  private random(out: number): number {
+    if (!this.randomReady) return 0;
+    let x = this.randomState;
+    x ^= x >> 12n; x ^= BigInt.asUintN(64, x << 25n); x ^= x >> 27n;
+    this.randomState = x;
+    new DataView(this.linear().buffer).setBigUint64(out, BigInt.asUintN(64, x * 0x2545f4914f6cdd1dn), true);
+    return 1;
+  }
+
   private physRegion(addr: bigint, len: number) {
     const r = this.phys.find((p) => addr >= p.base && addr + BigInt(len) <= p.base + BigInt(p.bytes.length));
     if (!r) throw new Error(`physical access 0x${addr.toString(16)}+${len} outside simulated memory`);
@@ -290,6 +301,16 @@ export class SimHal {
           bytes.fill(0, off, off + Number(len));
           this.zeroed.push({ phys: BigInt.asUintN(64, phys), len });
         },
+        physCopy: (dst: bigint, src: bigint, len: bigint) => {
+          const n = Number(len);
+          const from = this.physRegion(BigInt.asUintN(64, src), n);
+          const to = this.physRegion(BigInt.asUintN(64, dst), n);
+          to.bytes.set(from.bytes.subarray(from.off, from.off + n), to.off);
+        },
+        // A deterministic generator (xorshift64*), so that tests can predict it;
+        // `randomReady` false makes the instruction report no value (CF=0).
+        rdrand64: (out: number) => this.random(out),
+        rdseed64: (out: number) => this.random(out),
         halt: () => {
           throw new HaltSignal();
         },

@@ -175,7 +175,7 @@ export function launchMedia(host: HostName, media: BootMedia, cpu?: string, opts
   switch (host) {
     case "qemu":
       // QEMU's TCG emulates SVM with nested paging, not VMX (shared/DESIGN.md).
-      return qemu(media, "tcg", cpu ?? "qemu64,+svm,+npt", mem);
+      return qemu(media, "tcg", cpu ?? "qemu64,+svm,+npt,+rdrand", mem);
     case "kvm": {
       const flag = hostVirtFlag();
       return qemu(media, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"), mem);

@@ -1,0 +1,93 @@
+// The guest's virtio devices (drivers/virtio/), made at VM build and put
+// on PCI bus 0 behind the host bridge, each BAR placed in the MMIO window
+// as firmware would, INTx on a free ISA IRQ through the IRQ router, MSI-X
+// to the local APIC:
+//   00:03.0 virtio-blk   when a boot module has the role `disk` (`disk ro`:
+//                        read-only), backed by that module's bytes;
+//   00:05.0 virtio-rng   when the CPU has RDSEED or RDRAND.
+import { Mb2Info } from "./boot/multiboot2";
+import { findModule, moduleStart, moduleSize, NO_MODULE } from "./boot/modules";
+import { Vm } from "./vm/vm";
+import { IrqLine, ApicBus } from "./vm/irq";
+import { IrqRouter } from "./vm/irq-router";
+import { PciBus } from "../drivers/pci/pci-bus";
+import { VirtioPci } from "../drivers/virtio/virtio-pci";
+import { VirtioDevice } from "../drivers/virtio/virtio-device";
+import { VirtioBlk, SECTOR_BYTES } from "../drivers/virtio/virtio-blk";
+import { VirtioRng, EntropySource } from "../drivers/virtio/virtio-rng";
+import { BAR_BYTES } from "../drivers/virtio/pci-layout";
+import { cpu } from "./cpu/identify";
+import { begin, endl, line, puts, putDec, putHex, putSize } from "./console/console";
+
+// BARs from here up, one BAR_BYTES slot per PCI device number: inside the
+// DSDT's MMIO window (0xC0000000-0xFEBFFFFF), below the I/O APIC.
+const BAR_REGION: u32 = 0xfe000000;
+const SLOT_BLOCK: u32 = 3;
+const SLOT_ENTROPY: u32 = 5;
+// INTx lines: ISA IRQs 10 and 11, which no PC device claims (INTA# of the
+// odd and even slots, as a PC's PIRQ routing alternates them).
+const INTX_IRQ_ODD: u32 = 11;
+const INTX_IRQ_EVEN: u32 = 10;
+
+export class VirtioDevices {
+  functions: Array<VirtioPci> = new Array<VirtioPci>();
+
+  report(): void {
+    for (let i = 0; i < this.functions.length; i++) this.functions[i].core.report();
+  }
+}
+
+function add(vm: Vm, bus: PciBus, router: IrqRouter, apic: ApicBus, slot: u32, dev: VirtioDevice, out: VirtioDevices): void {
+  const irq = (slot & 1) != 0 ? INTX_IRQ_ODD : INTX_IRQ_EVEN;
+  const fn = new VirtioPci(dev, vm.memory, vm.mmio, BAR_REGION + slot * BAR_BYTES, new IrqLine(router, irq), irq);
+  fn.setApicBus(apic);
+  bus.add(slot, 0, fn);
+  out.functions.push(fn);
+  begin("virtio: ");
+  puts(dev.name());
+  puts(" at 00:0");
+  putDec(slot);
+  puts(".0, BAR0 ");
+  putHex(BAR_REGION + slot * BAR_BYTES);
+  puts(", INTx IRQ ");
+  putDec(irq);
+}
+
+// The second word of module `i`'s string is `word`.
+function moduleFlag(info: Mb2Info, i: i32, word: string): bool {
+  const p = info.moduleNames[i];
+  const len = info.moduleNameLens[i];
+  let at: u32 = 0;
+  while (at < len && load<u8>(p + at) != 0x20) at++;
+  while (at < len && load<u8>(p + at) == 0x20) at++;
+  const n = <u32>word.length;
+  if (len - at < n) return false;
+  for (let k: u32 = 0; k < n; k++) if (<u32>load<u8>(p + at + k) != <u32>word.charCodeAt(k)) return false;
+  return at + n == len || load<u8>(p + at + n) == 0x20;
+}
+
+export function addVirtioDevices(vm: Vm, info: Mb2Info, bus: PciBus, router: IrqRouter, apic: ApicBus): VirtioDevices {
+  const out = new VirtioDevices();
+  const disk = findModule(info, "disk");
+  if (disk != NO_MODULE) {
+    const bytes = moduleSize(info, disk) & ~(SECTOR_BYTES - 1);
+    if (bytes == 0) line("virtio-blk: the disk module is smaller than one sector: no disk");
+    else {
+      const ro = moduleFlag(info, disk, "ro");
+      add(vm, bus, router, apic, SLOT_BLOCK, new VirtioBlk(moduleStart(info, disk), bytes, ro), out);
+      puts(", disk ");
+      putSize(bytes);
+      puts(ro ? " read-only" : " read-write");
+      puts(" (boot module at host ");
+      putHex(moduleStart(info, disk));
+      puts(")");
+      endl();
+    }
+  }
+  if (cpu.rdseed || cpu.rdrand) {
+    add(vm, bus, router, apic, SLOT_ENTROPY, new VirtioRng(cpu.rdseed ? EntropySource.Rdseed : EntropySource.Rdrand), out);
+    puts(cpu.rdseed ? ", fed by RDSEED" : ", fed by RDRAND");
+    endl();
+  } else line("virtio: no virtio-rng: this CPU has neither RDSEED nor RDRAND");
+  return out;
+}
