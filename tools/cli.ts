@@ -7,6 +7,7 @@ import { runCommand, RunOptions, DEFAULT_APPEND } from "./run/command.js";
 import { benchCommand, BenchOptions } from "./bench/command.js";
 import { guestLinuxCommand } from "./images/command.js";
 import { ImageError } from "./images/exec.js";
+import { describeSize, MAX_DISK_BYTES } from "./images/disk-file.js";
 
 // Exit statuses of the command (also in README.md).
 export const EXIT = { ok: 0, failed: 1, usage: 2, timeout: 3, hostError: 4 } as const;
@@ -47,6 +48,9 @@ program
   .option("--kernel <file>", "boot this kernel as the guest, as qemu -kernel does: a Linux bzImage (boot protocol 2.12+) or a multiboot v1 image")
   .option("--initrd <file>", "the kernel guest's initrd (for --guest linux: instead of the built initramfs)")
   .option("--append <text>", `the kernel guest's command line, printable text up to 2047 bytes (default: ${DEFAULT_APPEND})`)
+  .option("--disk <file>", "attach this disk image as the kernel guest's virtio disk: a copy held in the hypervisor's memory, " +
+    `never written back to the file; whole 512-byte sectors, at most ${describeSize(MAX_DISK_BYTES)} (--guest linux: instead of its default ext4 disk)`)
+  .option("--disk-readonly", "attach the disk read-only (--disk FILE, or --guest linux's default disk)")
   .option("--cpu <model>", "CPU model for the host (QEMU -cpu, Bochs cpu model)")
   .option("--cmdline <text>", "hypervisor command line", "")
   .option("--timeout <sec>", "stop the run after this many seconds (default: 120; for a kernel guest 300, on Bochs 900)", positiveInt)

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { build, KernelGuest } from "../../tools/builder/pipeline.js";
-import { launchFor, GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB } from "../../tools/run/launch.js";
+import { launchFor, machineMiB } from "../../tools/run/launch.js";
 import { runSession, SessionResult } from "../../tools/run/session.js";
 import type { HostName } from "../../tools/run/hosts.js";
 
@@ -20,7 +20,11 @@ export interface Typing { after: RegExp; text: string; delayMs?: number }
 
 export interface BootOptions {
   cmdline?: string; guest?: string; cpu?: string; timeoutMs?: number;
-  kernel?: KernelGuest; // a kernel guest (its ISO modules) instead of `guest`
+  // A kernel guest (its ISO modules) instead of `guest`, with its disk if
+  // it has one (`kernel.disk`: file and readOnly, as tsvisor run --disk);
+  // cmdlines.ts linuxTestGuest is the Linux guest as `run --guest linux`
+  // gives it, with the default disk.
+  kernel?: KernelGuest;
   // Type each `text` into COM1 once the console has printed a line matching
   // its `after` (after the previous step was typed).
   type?: Typing | Typing[];
@@ -46,8 +50,8 @@ export async function bootOn(host: HostName, opts: BootOptions = {}): Promise<Bo
       else input.write(step.text);
     }
   };
-  const memoryMiB = opts.kernel ? Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB) : GUEST_RAM_MIB;
-  const r = await runSession(launchFor(host, iso, opts.cpu, { memoryMiB }), { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
+  const r = await runSession(launchFor(host, iso, opts.cpu, { memoryMiB: machineMiB(opts.kernel) }),
+    { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
   const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
   const guestLines = r.output.split("\n").filter((l) => l !== "" && !l.startsWith("tsvisor: "));
   return { ...r, lines, guestLines };

@@ -1,4 +1,8 @@
 // What the boot tests boot with (each is its own ISO, built by the global setup).
+import type { GuestDisk, KernelGuest } from "../../tools/builder/pipeline.js";
+import { linuxGuest } from "../../tools/images/linux.js";
+import { linuxDisk } from "../../tools/images/linux-disk.js";
+
 export const SELFTEST_TRAPS = ["trap-oob", "trap-unreachable", "trap-stack", "abort"] as const;
 export const BOOT_TEST_CMDLINES = [
   ...SELFTEST_TRAPS.map((k) => `selftest=${k}`),
@@ -20,3 +24,12 @@ export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, ...TYPIN
 export const BENCH_BASELINE_CMDLINE = "bench=baseline";
 // The Linux boot test's kernel command line (test/boot/linux.test.ts).
 export const LINUX_TEST_APPEND = "console=ttyS0";
+
+// The Linux guest as `tsvisor run --guest linux` gives it: Debian's kernel
+// and the busybox initramfs, and the default disk read-write (unless a test
+// gives its own `disk`). The global setup builds its ISO, linux.test.ts boots it.
+export function linuxTestGuest(opts: { log?: (line: string) => void; disk?: GuestDisk } = {}): KernelGuest {
+  const g = linuxGuest({ log: opts.log });
+  const disk = opts.disk ?? { file: linuxDisk({ log: opts.log }).file, readOnly: false };
+  return { kernel: g.kernel, initrd: g.initrd, cmdline: LINUX_TEST_APPEND, disk };
+}

@@ -12,7 +12,7 @@ import { bootOn, Boot, Typing } from "./boot-helpers.js";
 import { linuxGuest, LinuxGuest } from "../../tools/images/linux.js";
 import { READY_MARKER } from "../../tools/images/initramfs.js";
 import type { HostName } from "../../tools/run/hosts.js";
-import { LINUX_TEST_APPEND } from "./cmdlines.js";
+import { linuxTestGuest } from "./cmdlines.js";
 
 // What counts as a complaint in dmesg. Linux says these when a firmware
 // table, an interrupt controller or a clock misbehaves (ACPICA's
@@ -68,7 +68,7 @@ function checks(host: HostName, timeoutMs: number) {
   let b: Boot;
   beforeAll(async () => {
     b = await bootOn(host, {
-      kernel: { kernel: guest.kernel, initrd: guest.initrd, cmdline: LINUX_TEST_APPEND },
+      kernel: linuxTestGuest(),
       type: STEPS, timeoutMs,
     });
   }, timeoutMs + 60_000);

@@ -13,6 +13,7 @@ import { parseKernelDepends } from "../../tools/images/apt.js";
 import { loadOrder, moduleName } from "../../tools/images/kernel-modules.js";
 import { initScript, READY_MARKER } from "../../tools/images/initramfs.js";
 import { linuxGuest, LinuxGuest } from "../../tools/images/linux.js";
+import { linuxDisk, LinuxDisk } from "../../tools/images/linux-disk.js";
 import { ImageError } from "../../tools/images/exec.js";
 import { findCommand } from "../../tools/builder/system-tools.js";
 import { guestModules, kernelGuestCmdline } from "../../tools/builder/pipeline.js";
@@ -23,10 +24,12 @@ const ROOT = path.resolve(__dirname, "../..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-linux-image-"));
 
 let guest: LinuxGuest;
+let disk: LinuxDisk;
 let archive: Buffer; // the initramfs, gunzipped
 let unpacked: string;
 beforeAll(() => {
   guest = linuxGuest();
+  disk = linuxDisk();
   archive = zlib.gunzipSync(fs.readFileSync(guest.initrd));
   unpacked = path.join(tmp, "initramfs");
   fs.mkdirSync(unpacked);
@@ -232,15 +235,15 @@ describe("tsvisor guest linux", () => {
   it("on a cache hit prints where the files are, and fetches nothing", () => {
     const r = cli(process.env);
     expect(r.status).toBe(0);
-    expect(r.stdout).toBe(`kernel: ${guest.kernel}\ninitrd: ${guest.initrd}\n`);
-    expect(r.stderr).toMatch(/is cached \(use --refresh/);
+    expect(r.stdout).toBe(`kernel: ${guest.kernel}\ninitrd: ${guest.initrd}\ndisk: ${disk.file}\n`);
+    expect(r.stderr).toMatch(/and the default disk are cached \(use --refresh/);
     expect(r.stderr).not.toMatch(/fetching/);
   });
 
   it("without apt uses the guest cached last time, and says so", () => {
     const r = cli({ ...process.env, PATH: path.join(tmp, "empty-path") });
     expect(r.stderr).toMatch(/apt cannot say which kernel linux-image-cloud-amd64 is now .*; using the cached /);
-    expect(r.stdout).toMatch(/^kernel: .*\ninitrd: .*\n$/);
+    expect(r.stdout).toMatch(/^kernel: .*\ninitrd: .*\ndisk: .*\n$/);
     expect(r.status).toBe(0);
   });
 

@@ -5,16 +5,26 @@ import * as cfg from "./config.js";
 import { stageBuildInfo, stageLayout, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso, IsoModule, BuildError } from "./stages.js";
 import { buildTestGuest, guestCmdline } from "./guests.js";
 
+// A kernel guest's virtio disk: an image file (tools/images/disk-file.ts
+// checks it) that the ISO holds a copy of, so the guest's writes never
+// reach the file itself; read-only, the device refuses them.
+export interface GuestDisk { file: string; readOnly: boolean }
+
 // A kernel guest (tsvisor run --kernel or --guest linux): the kernel, an
-// optional initrd, and the guest's own command line.
-export interface KernelGuest { kernel: string; initrd?: string; cmdline: string }
+// optional initrd, the guest's own command line, and an optional disk.
+export interface KernelGuest { kernel: string; initrd?: string; cmdline: string; disk?: GuestDisk }
+
+// The disk module's string, the contract with the core: the role word
+// `disk`, then `ro` for a read-only disk.
+export const diskModuleString = (readOnly: boolean): string => (readOnly ? "disk ro" : "disk");
 
 // The boot modules of a guest, in the order the core's loader expects:
 //   test:<name>   one module, <name>.bin, the flat test guest
 //   KernelGuest   "kernel", then "initrd" if any, then "cmdline" (a file of
 //                 exactly the guest command line's bytes, no newline: a
 //                 file rather than a module string, so grub.cfg never has
-//                 to quote it)
+//                 to quote it), then "disk" if any, with the module string
+//                 diskModuleString
 //   none / absent no module
 export function guestModules(guest: string | KernelGuest | undefined): IsoModule[] {
   if (guest !== undefined && typeof guest !== "string") {
@@ -22,6 +32,7 @@ export function guestModules(guest: string | KernelGuest | undefined): IsoModule
       { name: "kernel", file: guest.kernel },
       ...(guest.initrd ? [{ name: "initrd", file: guest.initrd }] : []),
       { name: "cmdline", data: Buffer.from(guest.cmdline, "utf8") },
+      ...(guest.disk ? [{ name: "disk", file: guest.disk.file, string: diskModuleString(guest.disk.readOnly) }] : []),
     ];
   }
   if (!guest || guest === "none") return [];

@@ -154,9 +154,15 @@ export function stageLink(): boolean {
 }
 
 // A GRUB boot module: a file on the ISO at /boot/modules/<name>, passed to
-// the hypervisor with <name> as its multiboot2 module string. Its bytes are
-// a file's (`file`) or given here (`data`, e.g. a guest's command line).
-export type IsoModule = { name: string; file: string } | { name: string; data: Buffer };
+// the hypervisor with a multiboot2 module string: `string` where given (the
+// disk's "disk ro": a role word and its options, kernel/boot/modules.ts),
+// else <name>. Its bytes are a file's (`file`) or given here (`data`, e.g.
+// a guest's command line).
+export type IsoModule = ({ name: string; file: string } | { name: string; data: Buffer }) & { string?: string };
+
+// A module string is words of letters, digits, '.', '_' and '-', one space
+// apart: nothing grub.cfg's script syntax would read as its own.
+const MODULE_STRING = /^[\w.-]+( [\w.-]+)*$/;
 
 // GRUB configuration: boot the ELF at once, passing the hypervisor command
 // line and the guest's boot modules (guestModules, pipeline.ts). GRUB
@@ -167,7 +173,7 @@ export function grubCfg(cmdline: string, modules: IsoModule[]): string {
     "set timeout_style=hidden",
     'menuentry "tsvisor" {',
     `  multiboot2 /boot/tsvisor.elf ${cmdline}`.trimEnd(),
-    ...modules.map((m) => `  module2 /boot/modules/${m.name} ${m.name}`),
+    ...modules.map((m) => `  module2 /boot/modules/${m.name} ${m.string ?? m.name}`),
     "  boot",
     "}",
     "",
@@ -224,6 +230,7 @@ export function stageIso(cmdline = "", modules: IsoModule[] = []): { iso: string
     if (!/^[\w.-]+$/.test(m.name)) throw new BuildError(`bad module name ${JSON.stringify(m.name)}`);
     if (names.has(m.name)) throw new BuildError(`two boot modules named ${m.name}`);
     names.add(m.name);
+    if (m.string !== undefined && !MODULE_STRING.test(m.string)) throw new BuildError(`bad module string ${JSON.stringify(m.string)}`);
     if ("file" in m && !fs.existsSync(m.file)) throw new BuildError(`guest image not found: ${m.file}`);
   }
   requireTools("grubMkrescue", "grubPc", "xorriso", "mformat");

@@ -27,6 +27,8 @@ export const TOOLS: Record<string, SystemTool> = {
   dpkgDeb: { command: "dpkg-deb", debianPackage: "dpkg", purpose: "unpack the downloaded packages" },
   modinfo: { command: "modinfo", debianPackage: "kmod", purpose: "read kernel modules' dependencies" },
   cpio: { command: "cpio", debianPackage: "cpio", purpose: "write the guest's initramfs" },
+  mkfsExt4: { command: "mkfs.ext4", debianPackage: "e2fsprogs", purpose: "write the guest's default disk (ext4)" },
+  debugfs: { command: "debugfs", debianPackage: "e2fsprogs", purpose: "fix and check the guest's default disk" },
 };
 
 // Where a command is: on $PATH, or in the sbin directories that a user's

@@ -24,8 +24,11 @@ const MULTIBOOT_SEARCH = 8192;
 
 const protocolText = (v: number) => `${v >> 8}.${(v & 0xff).toString().padStart(2, "0")}`;
 
-// The first `max` bytes of a regular, readable, non-empty file, and its size.
-function head(file: string, what: string, max: number): { bytes: Buffer; size: number } {
+// Open a guest file given on the command line: a regular, readable,
+// non-empty file (a kernel, an initrd, a disk). Returns its descriptor,
+// which the caller closes, and its size; a GuestFileError saying what is
+// wrong otherwise (`what` is how the message calls the file).
+export function openGuestFile(file: string, what: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(file, "r");
@@ -40,16 +43,27 @@ function head(file: string, what: string, max: number): { bytes: Buffer; size: n
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new GuestFileError(`${what} ${file}: not a regular file`);
     if (st.size === 0) throw new GuestFileError(`${what} ${file}: the file is empty`);
-    const bytes = Buffer.alloc(Math.min(max, st.size));
+    return { fd, size: st.size };
+  } catch (e) {
+    fs.closeSync(fd);
+    if (e instanceof GuestFileError) throw e;
+    throw new GuestFileError(`${what} ${file}: cannot read: ${(e as Error).message}`);
+  }
+}
+
+// The first `max` bytes of a guest file (openGuestFile), and its size.
+function head(file: string, what: string, max: number): { bytes: Buffer; size: number } {
+  const { fd, size } = openGuestFile(file, what);
+  try {
+    const bytes = Buffer.alloc(Math.min(max, size));
     let got = 0;
     while (got < bytes.length) {
       const n = fs.readSync(fd, bytes, got, bytes.length - got, got);
       if (n === 0) break;
       got += n;
     }
-    return { bytes: bytes.subarray(0, got), size: st.size };
+    return { bytes: bytes.subarray(0, got), size };
   } catch (e) {
-    if (e instanceof GuestFileError) throw e;
     throw new GuestFileError(`${what} ${file}: cannot read: ${(e as Error).message}`);
   } finally {
     fs.closeSync(fd);

@@ -2,14 +2,16 @@
 // the console (and what the user types, to the machine's COM1), and turn
 // the outcome — read from the control channel, COM2 — into an exit status.
 import fs from "node:fs";
-import { build, KernelGuest } from "../builder/pipeline.js";
+import { build, GuestDisk, KernelGuest } from "../builder/pipeline.js";
 import { requireTools } from "../builder/system-tools.js";
 import { testGuestNames } from "../builder/guests.js";
 import { checkAppend, checkInitrd, checkKernel, describeKernel, GuestFileError } from "../images/kernel-file.js";
+import { checkDisk, describeDisk } from "../images/disk-file.js";
 import { linuxGuest } from "../images/linux.js";
+import { linuxDisk } from "../images/linux-disk.js";
 import { readHostFacts, HostName } from "./hosts.js";
 import { chooseHost, HostChoice } from "./host-choice.js";
-import { launchFor, GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB } from "./launch.js";
+import { launchFor, machineMiB } from "./launch.js";
 import { runSession, Verdict } from "./session.js";
 import { consoleInput } from "./console-input.js";
 
@@ -19,6 +21,8 @@ export interface RunOptions {
   kernel?: string;       // a kernel file to boot as the guest (--kernel)
   initrd?: string;       // its initrd (--initrd)
   append?: string;       // its command line (--append)
+  disk?: string;         // a disk image to attach as its virtio disk (--disk)
+  diskReadonly?: boolean; // attach the disk read-only (--disk-readonly)
   cpu?: string;
   cmdline: string;
   timeout?: number;      // seconds; the default depends on the guest and host (runTimeout)
@@ -52,15 +56,17 @@ export function runTimeout(given: number | undefined, kernelGuest: boolean, host
 
 // The guest the options ask for, checked before anything is built or
 // booted: a GuestFileError or a usage message (exit status 2) if wrong.
-// `linux` is fetched later (it may download), so here it has no files yet.
+// `linux` is fetched later (it may download), so here it has no files yet,
+// nor its default disk (tools/images/linux-disk.ts), which it gets unless
+// --disk names another: `diskReadOnly` says how to attach that one.
 export type GuestPlan =
   | { kind: "image"; guest: string }                                   // none or test:<name>
-  | { kind: "kernel"; kernel: string; initrd?: string; cmdline: string; notes: string[] }
-  | { kind: "linux"; initrd?: string; cmdline: string; notes: string[] };
+  | { kind: "kernel"; kernel: string; initrd?: string; cmdline: string; disk?: GuestDisk; notes: string[] }
+  | { kind: "linux"; initrd?: string; cmdline: string; disk?: GuestDisk; diskReadOnly: boolean; notes: string[] };
 
 export class UsageError extends Error {}
 
-export function planGuest(o: Pick<RunOptions, "guest" | "kernel" | "initrd" | "append">): GuestPlan {
+export function planGuest(o: Pick<RunOptions, "guest" | "kernel" | "initrd" | "append" | "disk" | "diskReadonly">): GuestPlan {
   if (o.kernel !== undefined && o.guest !== undefined) {
     throw new UsageError("--kernel and --guest cannot go together: --kernel FILE boots your own kernel, --guest linux the cached Debian one");
   }
@@ -69,13 +75,18 @@ export function planGuest(o: Pick<RunOptions, "guest" | "kernel" | "initrd" | "a
     throw new UsageError(`unknown guest '${guest}'; available: ${knownGuests().join(", ")}`);
   }
   const hasKernel = o.kernel !== undefined || guest === "linux";
-  for (const [opt, v] of [["--initrd", o.initrd], ["--append", o.append]] as const) {
+  for (const [opt, v] of [["--initrd", o.initrd], ["--append", o.append], ["--disk", o.disk], ["--disk-readonly", o.diskReadonly]] as const) {
     if (v !== undefined && !hasKernel) {
       throw new UsageError(`${opt} needs a kernel to go with: give --kernel FILE (or --guest linux)` +
         (o.guest !== undefined ? `; --guest ${guest} is not a kernel` : ""));
     }
   }
   if (!hasKernel) return { kind: "image", guest };
+  // --disk-readonly alone makes --guest linux's default disk read-only; a
+  // kernel of the user's own gets no disk unless it is given one.
+  if (o.diskReadonly && o.disk === undefined && o.kernel !== undefined) {
+    throw new UsageError("--disk-readonly needs a disk to go with: give --disk FILE (--kernel attaches none of its own)");
+  }
   const notes: string[] = [];
   let kernelNote = "";
   if (o.kernel !== undefined) kernelNote = `kernel ${o.kernel} (${describeKernel(checkKernel(o.kernel))})`;
@@ -87,9 +98,12 @@ export function planGuest(o: Pick<RunOptions, "guest" | "kernel" | "initrd" | "a
   const cmdline = o.append ?? DEFAULT_APPEND;
   checkAppend(cmdline);
   if (kernelNote) notes.unshift(kernelNote);
+  const readOnly = o.diskReadonly === true;
+  const disk = o.disk !== undefined ? { file: o.disk, readOnly } : undefined;
+  if (disk) notes.push(describeDisk(disk.file, checkDisk(disk.file).size, readOnly));
   return o.kernel !== undefined
-    ? { kind: "kernel", kernel: o.kernel, initrd: o.initrd, cmdline, notes }
-    : { kind: "linux", initrd: o.initrd, cmdline, notes };
+    ? { kind: "kernel", kernel: o.kernel, initrd: o.initrd, cmdline, disk, notes }
+    : { kind: "linux", initrd: o.initrd, cmdline, disk, diskReadOnly: readOnly, notes };
 }
 
 function usage(msg: string): number {
@@ -123,11 +137,18 @@ export async function runCommand(o: RunOptions): Promise<number> {
 
   let kernel: KernelGuest | undefined;
   if (plan.kind === "linux") {
-    const g = linuxGuest({ log: (l) => process.stderr.write(`tsvisor guest: ${l}\n`) });
-    kernel = { kernel: g.kernel, initrd: plan.initrd ?? g.initrd, cmdline: plan.cmdline };
+    const log = (l: string) => process.stderr.write(`tsvisor guest: ${l}\n`);
+    const g = linuxGuest({ log });
     process.stderr.write(`tsvisor: guest linux: Debian's ${g.version}${g.cached ? ", cached" : ""} in ${g.dir}\n`);
+    let disk = plan.disk;
+    if (!disk) {
+      const d = linuxDisk({ log });
+      disk = { file: d.file, readOnly: plan.diskReadOnly };
+      plan.notes.push(describeDisk(d.file, d.size, disk.readOnly));
+    }
+    kernel = { kernel: g.kernel, initrd: plan.initrd ?? g.initrd, cmdline: plan.cmdline, disk };
   } else if (plan.kind === "kernel") {
-    kernel = { kernel: plan.kernel, initrd: plan.initrd, cmdline: plan.cmdline };
+    kernel = { kernel: plan.kernel, initrd: plan.initrd, cmdline: plan.cmdline, disk: plan.disk };
   }
   if (plan.kind !== "image") {
     for (const n of plan.notes) process.stderr.write(`tsvisor: ${n}\n`);
@@ -137,7 +158,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   // come before what a test guest declares, so the user's win.
   const cmdline = [o.cmdline, o.guestTimeout ? `guest_timeout=${o.guestTimeout}` : ""].filter((w) => w !== "").join(" ");
   const { iso } = await build({ cmdline, guest: plan.kind === "image" ? plan.guest : undefined, kernel });
-  const launch = launchFor(host, iso, o.cpu, { memoryMiB: kernel ? Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB) : GUEST_RAM_MIB });
+  const launch = launchFor(host, iso, o.cpu, { memoryMiB: machineMiB(kernel) });
   const timeout = runTimeout(o.timeout, kernel !== undefined, host, process.stdin.isTTY === true);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);

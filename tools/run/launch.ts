@@ -12,6 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { HostName, hostVirtFlag } from "./hosts.js";
+import type { KernelGuest } from "../builder/pipeline.js";
 
 export interface Launch {
   host: HostName;
@@ -48,6 +49,15 @@ export const QEMU_STATUS_FAILURE = (0x11 << 1) | 1; // 35
 // and a test guest; a kernel guest gets at least KERNEL_GUEST_MACHINE_MIB.
 export const GUEST_RAM_MIB = 512;
 export const KERNEL_GUEST_MACHINE_MIB = 1024;
+
+// A kernel guest's machine: KERNEL_GUEST_MACHINE_MIB, and as much again as
+// its disk, which GRUB loads into the machine's memory beside everything
+// else (at most 1 GiB, tools/images/disk-file.ts: 2 GiB in all).
+export function machineMiB(kernel?: KernelGuest): number {
+  if (!kernel) return GUEST_RAM_MIB;
+  const diskMiB = kernel.disk ? Math.ceil(fs.statSync(kernel.disk.file).size / (1024 * 1024)) : 0;
+  return Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB + diskMiB);
+}
 
 export interface LaunchOptions {
   memoryMiB?: number;

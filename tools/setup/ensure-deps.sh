@@ -2,7 +2,8 @@
 # Install what tsvisor needs on a Debian (12+) or Ubuntu machine, and only
 # what is missing: the build toolchain (wabt, gcc, binutils, GRUB, xorriso,
 # mtools), the test hosts (QEMU, Bochs), what builds the Linux guest's
-# initramfs (cpio, kmod's modinfo), iasl (the unit tests disassemble the
+# initramfs (cpio, kmod's modinfo) and its default disk (e2fsprogs's
+# mkfs.ext4 and debugfs), iasl (the unit tests disassemble the
 # ACPI tables with it), and the npm packages.
 # Runs before `npm start` and `npm test`; safe to run again at any time.
 set -euo pipefail
@@ -33,6 +34,8 @@ need_cmd  iasl                  acpica-tools
 need_cmd  git                   git
 need_cmd  cpio                  cpio
 need_sbin modinfo               kmod
+need_sbin mkfs.ext4             e2fsprogs
+need_sbin debugfs               e2fsprogs
 
 if [ ${#missing[@]} -gt 0 ]; then
   pkgs=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
