@@ -4,6 +4,8 @@
 // to the local APIC:
 //   00:03.0 virtio-blk   when a boot module has the role `disk` (`disk ro`:
 //                        read-only), backed by that module's bytes;
+//   00:04.0 virtio-console  always: hvc0, output to the guest console, input
+//                        when the user switches to it (Ctrl-A c);
 //   00:05.0 virtio-rng   when the CPU has RDSEED or RDRAND.
 import { Mb2Info } from "./boot/multiboot2";
 import { findModule, moduleStart, moduleSize, NO_MODULE } from "./boot/modules";
@@ -15,6 +17,7 @@ import { VirtioPci } from "../drivers/virtio/virtio-pci";
 import { VirtioDevice } from "../drivers/virtio/virtio-device";
 import { VirtioBlk, SECTOR_BYTES } from "../drivers/virtio/virtio-blk";
 import { VirtioRng, EntropySource } from "../drivers/virtio/virtio-rng";
+import { VirtioConsole } from "../drivers/virtio/virtio-console";
 import { BAR_BYTES } from "../drivers/virtio/pci-layout";
 import { cpu } from "./cpu/identify";
 import { begin, endl, line, puts, putDec, putHex, putSize } from "./console/console";
@@ -23,6 +26,7 @@ import { begin, endl, line, puts, putDec, putHex, putSize } from "./console/cons
 // DSDT's MMIO window (0xC0000000-0xFEBFFFFF), below the I/O APIC.
 const BAR_REGION: u32 = 0xfe000000;
 const SLOT_BLOCK: u32 = 3;
+const SLOT_CONSOLE: u32 = 4;
 const SLOT_ENTROPY: u32 = 5;
 // INTx lines: ISA IRQs 10 and 11, which no PC device claims (INTA# of the
 // odd and even slots, as a PC's PIRQ routing alternates them).
@@ -84,6 +88,10 @@ export function addVirtioDevices(vm: Vm, info: Mb2Info, bus: PciBus, router: Irq
       endl();
     }
   }
+  const hvc = new VirtioConsole(vm.console);
+  add(vm, bus, router, apic, SLOT_CONSOLE, hvc, out);
+  endl();
+  vm.input.hvc = hvc;
   if (cpu.rdseed || cpu.rdrand) {
     add(vm, bus, router, apic, SLOT_ENTROPY, new VirtioRng(cpu.rdseed ? EntropySource.Rdseed : EntropySource.Rdrand), out);
     puts(cpu.rdseed ? ", fed by RDSEED" : ", fed by RDRAND");

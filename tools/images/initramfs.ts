@@ -30,6 +30,12 @@ export function initScript(modules: string[]): string {
     '  if ! err=$(insmod "$1" 2>&1); then echo "tsvisor-guest: warning: could not load ${1##*/}: $err"; fi',
     "}",
     ...modules.map((m) => `load /${m}`),
+    // A second shell on the virtio console, hvc0, once its driver has made
+    // the tty (sysfs at once; the /dev node follows from devtmpfs).
+    "if [ -e /sys/class/tty/hvc0 ]; then",
+    "  for i in 1 2 3 4 5; do [ -c /dev/hvc0 ] && break; sleep 1; done",
+    `  echo "${HVC_INITTAB}" >> /etc/inittab`,
+    "fi",
     `echo "${READY_MARKER}"`,
     "exec /bin/init",
     "",
@@ -39,13 +45,18 @@ export function initScript(modules: string[]): string {
 // busybox init's table (busybox examples/inittab): a shell on the console
 // in its own session with the console as its controlling terminal
 // (cttyhack), so that Ctrl-C reaches what it runs, started again when it
-// exits; file systems unmounted on the way down.
+// exits; file systems unmounted on the way down. /init appends a shell on
+// the virtio console (HVC_INITTAB) when there is one.
 export const INITTAB = [
   "::respawn:/bin/cttyhack /bin/sh",
   "::ctrlaltdel:/bin/reboot",
   "::shutdown:/bin/umount -a -r",
   "",
 ].join("\n");
+
+// The virtio console's entry, added by /init when the guest has one: a
+// login shell on hvc0, in its own session with hvc0 as its terminal.
+export const HVC_INITTAB = "hvc0::respawn:-/bin/sh";
 
 export interface InitramfsInput {
   busybox: string;        // the static busybox binary

@@ -10,20 +10,22 @@
 //     manifest.json        what was built from what; written last, so its
 //                          presence means the folder is complete
 import fs from "node:fs";
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { cacheRoot, withLock } from "./cache.js";
 import { kernelPackageOf, packageInfo, download, extract, debIn } from "./apt.js";
 import { readModuleTree, guestModuleOrder, moduleName } from "./kernel-modules.js";
-import { stageInitramfs, packInitramfs } from "./initramfs.js";
+import { stageInitramfs, packInitramfs, initScript, INITTAB } from "./initramfs.js";
 import { checkKernel, GuestFileError } from "./kernel-file.js";
 import { execText, ImageError } from "./exec.js";
 
 export const KERNEL_META_PACKAGE = "linux-image-cloud-amd64";
 export const BUSYBOX_PACKAGE = "busybox-static";
-// Bump when what is built from the packages changes (the initramfs's
-// contents, /init): cached folders of another format are rebuilt from
-// their downloaded packages.
-export const LINUX_GUEST_FORMAT = 2;
+// What is built from the packages: a version to bump when the build
+// changes, and a digest of /init and the inittab, so that editing them
+// rebuilds the initramfs too. Cached folders of another format are rebuilt
+// from their downloaded packages.
+export const LINUX_GUEST_FORMAT = `3-${createHash("sha256").update(initScript(["m.ko"]) + INITTAB).digest("hex").slice(0, 12)}`;
 
 export interface LinuxGuest {
   version: string;     // the kernel's version, e.g. 6.1.0-NN-cloud-amd64
@@ -35,7 +37,7 @@ export interface LinuxGuest {
 }
 
 interface Manifest {
-  format: number;
+  format: string;
   kernelVersion: string;
   packages: Record<string, string>; // name -> Debian version
   modules: string[];

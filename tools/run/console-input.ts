@@ -14,7 +14,8 @@ const CTRL_A = 0x01;
 const KEY_END = 0x78;  // 'x'
 const KEY_HELP = 0x68; // 'h'
 
-export const HELP_LINE = "tsvisor: Ctrl-A x: end the run; Ctrl-A Ctrl-A: send Ctrl-A";
+export const HELP_LINE = "tsvisor: Ctrl-A x: end the run; Ctrl-A c: switch the typing between the guest's serial console " +
+  "and its virtio console (hvc0); Ctrl-A Ctrl-A: send Ctrl-A";
 export const START_LINE = "tsvisor: the guest's console; Ctrl-A x ends the run";
 
 // What a chunk of keys asks for, in order: bytes for the guest, the help
