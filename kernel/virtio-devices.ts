@@ -12,6 +12,7 @@ import { findModule, moduleStart, moduleSize, NO_MODULE } from "./boot/modules";
 import { Vm } from "./vm/vm";
 import { IrqLine, ApicBus } from "./vm/irq";
 import { IrqRouter } from "./vm/irq-router";
+import { SharedIrq } from "./vm/shared-irq";
 import { PciBus } from "../drivers/pci/pci-bus";
 import { VirtioPci } from "../drivers/virtio/virtio-pci";
 import { VirtioDevice } from "../drivers/virtio/virtio-device";
@@ -35,6 +36,9 @@ const INTX_IRQ_EVEN: u32 = 10;
 
 export class VirtioDevices {
   functions: Array<VirtioPci> = new Array<VirtioPci>();
+  // The INTx lines, wire-ORed (kernel/vm/shared-irq.ts).
+  odd!: SharedIrq;
+  even!: SharedIrq;
 
   report(): void {
     for (let i = 0; i < this.functions.length; i++) this.functions[i].core.report();
@@ -42,8 +46,10 @@ export class VirtioDevices {
 }
 
 function add(vm: Vm, bus: PciBus, router: IrqRouter, apic: ApicBus, slot: u32, dev: VirtioDevice, out: VirtioDevices): void {
-  const irq = (slot & 1) != 0 ? INTX_IRQ_ODD : INTX_IRQ_EVEN;
-  const fn = new VirtioPci(dev, vm.memory, vm.mmio, BAR_REGION + slot * BAR_BYTES, new IrqLine(router, irq), irq);
+  const odd = (slot & 1) != 0;
+  const irq = odd ? INTX_IRQ_ODD : INTX_IRQ_EVEN;
+  const line = new IrqLine(odd ? out.odd : out.even, slot);
+  const fn = new VirtioPci(dev, vm.memory, vm.mmio, BAR_REGION + slot * BAR_BYTES, line, irq);
   fn.setApicBus(apic);
   bus.add(slot, 0, fn);
   out.functions.push(fn);
@@ -72,6 +78,8 @@ function moduleFlag(info: Mb2Info, i: i32, word: string): bool {
 
 export function addVirtioDevices(vm: Vm, info: Mb2Info, bus: PciBus, router: IrqRouter, apic: ApicBus): VirtioDevices {
   const out = new VirtioDevices();
+  out.odd = new SharedIrq(router, INTX_IRQ_ODD);
+  out.even = new SharedIrq(router, INTX_IRQ_EVEN);
   const disk = findModule(info, "disk");
   if (disk != NO_MODULE) {
     const bytes = moduleSize(info, disk) & ~(SECTOR_BYTES - 1);

@@ -13,6 +13,9 @@ import { linuxGuest, LinuxGuest } from "../../tools/images/linux.js";
 import { READY_MARKER } from "../../tools/images/initramfs.js";
 import type { HostName } from "../../tools/run/hosts.js";
 import { linuxTestGuest } from "./cmdlines.js";
+import { DISK_HELLO_PATH, DISK_HELLO_TEXT } from "../../tools/images/linux-disk.js";
+
+const REBOOT_TEXT = "written before the reboot";
 
 // What counts as a complaint in dmesg. Linux says these when a firmware
 // table, an interrupt controller or a clock misbehaves (ACPICA's
@@ -39,8 +42,22 @@ const STEPS: Typing[] = [
   { after: printed("irq2-end"), text: `sleep 600; ${mark("after-sleep")}\n` },
   { after: /sleep 600/, text: "\x03", delayMs: 3000 },
   { after: /\^C/, text: `${mark("interrupted")}\n`, delayMs: 500 },
-  { after: printed("interrupted"), text: `${mark("dmesg")}; dmesg | grep -iE '${DMESG_COMPLAINTS}'; ${mark("dmesg-end")}\n` },
-  { after: printed("dmesg-end"), text: "poweroff\n" },
+  // The virtio disk (drivers/virtio/virtio-blk.ts): Debian's ext4 on it,
+  // a known file read, a new one written and synced before the reboot below.
+  { after: printed("interrupted"), text: `${mark("disk")}; cat /sys/block/vda/size; mkdir -p /mnt && mount /dev/vda /mnt && ` +
+    `cat /mnt${DISK_HELLO_PATH} && echo "${REBOOT_TEXT}" > /mnt/reboot.txt && sync && umount /mnt; ${mark("disk-end")}\n` },
+  // Entropy from virtio-rng, as hex.
+  { after: printed("disk-end"), text: `${mark("rng")}; cat /sys/class/misc/hw_random/rng_current; head -c 32 /dev/hwrng | od -An -tx1; ${mark("rng-end")}\n` },
+  // The virtio console: Ctrl-A c moves the typing to the shell on hvc0, and back.
+  { after: printed("rng-end"), text: "\x01c" },
+  { after: /console input: to the guest's virtio console/, text: `\r${mark("hvc")}; tty; ${mark("hvc-end")}\n`, delayMs: 500 },
+  { after: printed("hvc-end"), text: "\x01c" },
+  { after: /console input: to the guest's serial port/, text: `\r${mark("dmesg")}; dmesg | grep -iE '${DMESG_COMPLAINTS}'; ${mark("dmesg-end")}\n`, delayMs: 500 },
+  // A reboot of the guest, not of the hypervisor: the disk keeps what was written.
+  { after: printed("dmesg-end"), text: "reboot\n" },
+  { after: new RegExp(`^${READY_MARKER}$`), text: `${mark("reread")}; mount /dev/vda /mnt 2>/dev/null || (mkdir -p /mnt && mount /dev/vda /mnt); ` +
+    `cat /mnt/reboot.txt; ${mark("reread-end")}\n` },
+  { after: printed("reread-end"), text: "poweroff\n" },
 ];
 
 // The guest's lines between the markers `name` and `name-end`.
@@ -100,6 +117,30 @@ function checks(host: HostName, timeoutMs: number) {
 
   it("dmesg has no ACPI, APIC or clocksource complaint", () => {
     expect(between(b, "dmesg")).toEqual([]);
+  });
+
+  it("mounts the virtio disk (8 MiB: 16384 sectors) and reads its known file", () => {
+    expect(between(b, "disk")).toEqual(["16384", DISK_HELLO_TEXT.trimEnd()]);
+    expect(b.lines.some((l) => /^virtio: virtio-blk at 00:03\.0/.test(l))).toBe(true);
+  });
+
+  it("the guest's reboot restarts it in place, and the file written before it is read back after", () => {
+    expect(b.lines.some((l) => /^VM: the guest reset the machine .*: rebooting \(boot 2\)$/.test(l)), b.lines.join("\n")).toBe(true);
+    expect(between(b, "reread")).toEqual([REBOOT_TEXT]);
+    expect(b.lines.some((l) => /^virtio-blk: .* [1-9]\d* writes/.test(l)), b.lines.join("\n")).toBe(true);
+  });
+
+  it("reads random bytes from virtio-rng through /dev/hwrng", () => {
+    const [source, ...hex] = between(b, "rng");
+    expect(source).toBe("virtio_rng.0");
+    const bytes = hex.join(" ").trim().split(/\s+/);
+    expect(bytes).toHaveLength(32);
+    expect(new Set(bytes).size).toBeGreaterThan(8);
+  });
+
+  it("a shell runs on the virtio console (hvc0), reached by Ctrl-A c", () => {
+    expect(between(b, "hvc")).toEqual(["/dev/hvc0"]);
+    expect(b.lines.some((l) => /^virtio-console: [1-9]\d* bytes written by the guest, [1-9]\d* typed to it$/.test(l))).toBe(true);
   });
 }
 
