@@ -82,6 +82,7 @@ void Z_halZ_writeCr(struct Z_hal_instance_t* h, u32 n, u64 v) {
     (void)h;
     switch (n) {
     case 0: __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); break;
+    case 2: __asm__ volatile("mov %0, %%cr2" : : "r"(v)); break;
     case 3: __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); break;
     case 4: __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); break;
     case 8: __asm__ volatile("mov %0, %%cr8" : : "r"(v) : "memory"); break;

@@ -9,9 +9,11 @@
 //   bit 1 SYS_RST  (R/W) 1: hard reset (PCIRST# with the CPU), 0: soft (INIT)
 //   bit 2 RST_CPU  (W)   a 0-to-1 transition starts the reset bits 1 and 3 choose
 //   bit 3 FULL_RST (R/W) 1: a full power cycle (ICH; reserved on the PIIX4)
-// Every kind of reset stops the VM with StopReason.Reset: tsvisor has no
-// firmware to run again, and a guest that asks for a reset is done. RST_CPU
-// is not kept (it reads 0), so every write with it set is a transition.
+// Every kind of reset (hard, soft or full) stops the VM with
+// StopReason.Reset, and the hypervisor reboots the guest in place, as a
+// PC's reset does, or ends the run with reboot=no (kernel/machine.ts).
+// RST_CPU is not kept (it reads 0), so every write with it set is a
+// transition.
 import { Vm, StopReason } from "../kernel/vm/vm";
 import { ResetSource } from "../kernel/vm/stop-report";
 

@@ -59,6 +59,7 @@ const B_SET: u32 = 0x80;
 const B_PIE: u32 = 0x40;
 const B_AIE: u32 = 0x20;
 const B_UIE: u32 = 0x10;
+const B_SQWE: u32 = 0x08;
 const B_DM_BINARY: u32 = 0x04;
 const B_24_HOUR: u32 = 0x02;
 // Register C; PF, AF, UF sit where PIE, AIE, UIE sit in register B.
@@ -135,6 +136,28 @@ export class RtcCmos extends PortDevice {
   setTime(unixSeconds: u64): void {
     const now = this.clock.now();
     this.rebase((unixSeconds + UNIX_EPOCH) << PHASE_BITS, now);
+    this.rearm(now);
+  }
+
+  // The machine was reset (the guest rebooted in place, kernel/run-guest.ts)
+  // and this RTC, the next boot's, takes over `old`'s battery-backed state:
+  // the time and calendar, with the divider's phase, registers A and B,
+  // and the RAM with the alarm — what the chip's RESET leaves alone. What
+  // RESET clears (datasheet "RESET": PIE, AIE, UIE and SQWE in register B,
+  // IRQF, PF, AF and UF in register C) is clear, so IRQ 8 stays low and no
+  // timer is armed until the new boot enables an interrupt (as QEMU's RTC
+  // resets). The index and the NMI mask at port 0x70 start over.
+  takeOver(old: RtcCmos): void {
+    for (let i = 0; i < 128; i++) this.ram[i] = old.ram[i];
+    this.regA = old.regA;
+    this.regB = old.regB & ~(B_PIE | B_AIE | B_UIE | B_SQWE);
+    this.regC = 0;
+    this.dividerReset = old.dividerReset;
+    this.held = old.held;
+    // The time base counts on across the reset: `old` reads its own clock,
+    // whose offset the last boot may have moved.
+    const now = this.clock.now();
+    this.rebase(old.cycles(old.clock.now()), now);
     this.rearm(now);
   }
 

@@ -1,11 +1,13 @@
 // Build a VM around a boot module and run it to the end:
-//   guest RAM (host frames after the core's memory) → the VM object and its
-//   devices on the port and MMIO buses (the UART on IRQ 4, debug-exit port, and the PC:
-//   8259 pair, I/O APIC, the IRQ router, 8254, port 0x61, RTC/CMOS, PCI
-//   configuration ports, fw_cfg, 8042) → the
+//   guest RAM (host frames after the core's memory) → the VM object → the
 //   backend's vCPU (VMX: VMXON, EPT, MSR bitmap, VMCS; SVM: EFER.SVME, NPT,
-//   MSR permission map, VMCB) and its local APIC → load the image → its
-//   initial state into the vCPU → the vCPU loop → report and statistics.
+//   MSR permission map, VMCB) → a boot: RAM zeroed, the vCPU reset, the
+//   devices on the port and MMIO buses (addDevices: the debug-exit port,
+//   the PC — 8259 pair, I/O APIC, the IRQ router, 8254, port 0x61,
+//   RTC/CMOS, PCI configuration ports, fw_cfg, 8042, ACPI PM — the UART on
+//   IRQ 4, the local APIC), the image loaded, its initial state into the
+//   vCPU → the vCPU loop → on a reset of the machine, another boot
+//   (kernel/machine.ts) → report and statistics.
 import { Mb2Info } from "./boot/multiboot2";
 import { optionDecimal, optionIs, findOption } from "./boot/cmdline";
 import { VmxCaps } from "./virt/vmx-caps";
@@ -23,6 +25,7 @@ import { GuestFormat, guestFormat, kernelArgs, loadGuest } from "./loader/load-g
 import { KernelArgs } from "./loader/kernel-args";
 import { placeGuestRam, NO_PLACE } from "./vm/ram-placement";
 import { reportStop } from "./vm/stop-report";
+import { Machine, rebootOption } from "./machine";
 import { Uart16550 } from "../drivers/uart16550";
 import { DebugExit, DEBUG_EXIT_PORT } from "../drivers/debug-exit";
 import { I8259Pair } from "../drivers/i8259";
@@ -77,7 +80,10 @@ export class LegacyPc {
 // Make the PC devices and put them on the VM's buses. Their interrupt lines
 // go to the IRQ router (ISA IRQ 0: PIT channel 0, IRQ 8: RTC), which drives
 // both the 8259 pair and the I/O APIC (kernel/vm/irq-router.ts).
-export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
+// `previousRtc`: the last boot's RTC/CMOS, whose battery-backed state this
+// boot's takes over (a reboot, kernel/machine.ts); the memory sizes are
+// written again on every boot, as a BIOS does at POST.
+export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64, previousRtc: RtcCmos | null = null): LegacyPc {
   const pic = new I8259Pair();
   const ioapic = new IoApic();
   vm.mmio.register(IOAPIC_BASE, IOAPIC_BYTES, ioapic);
@@ -85,6 +91,7 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64): LegacyPc {
   const pit = new I8254(vm.clock, new IrqLine(router, 0));
   const portB = new SystemControlPortB(pit);
   const rtc = new RtcCmos(vm.clock, new IrqLine(router, 8), rtcStart);
+  if (previousRtc !== null) rtc.takeOver(previousRtc);
   rtc.setMemorySize(ramBytes < FOUR_GIB ? ramBytes : FOUR_GIB, ramBytes > FOUR_GIB ? ramBytes - FOUR_GIB : 0);
   vm.ports.register(PIC_MASTER, 2, pic.master);
   vm.ports.register(PIC_SLAVE, 2, pic.slave);
@@ -128,6 +135,56 @@ export function addLocalApic(vm: Vm, vcpu: Vcpu, pc: LegacyPc, physBits: u32): L
   vcpu.features.lapic = true;
   vcpu.features.apicTimerKhz = lapicTimerKhz(vm.clock.tscKhz);
   return lapic;
+}
+
+// Every device of one boot, on the VM's buses (empty at each boot:
+// Vm.resetPlatform) and wired to the vCPU: the debug-exit port, the MMIO
+// test device if asked for (mmio_test=scratch), the PC (addLegacyPc),
+// COM1, the local APIC. It runs again on every reboot, so each boot's
+// devices start in their power-on state and nothing of the last boot's
+// stays on a bus, armed on the clock or wired to the vCPU; what outlives a
+// boot comes from `machine` (the RTC/CMOS's state; the boot modules in
+// machine.info, e.g. a disk's bytes).
+export function addDevices(vm: Vm, vcpu: Vcpu, machine: Machine): LegacyPc {
+  const info = machine.info;
+  vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
+  // A test device for the MMIO emulator (drivers/mmio-scratch.ts), only when asked for.
+  if (optionIs(info.cmdline, info.cmdlineLen, "mmio_test", "scratch")) {
+    vm.mmio.register(MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES, new MmioScratch());
+    if (machine.boots == 1) {
+      begin("MMIO: test device mmio-scratch at ");
+      putHex(MMIO_SCRATCH_BASE);
+      endl();
+    }
+  }
+  const pc = addLegacyPc(vm, vm.memory.size, GUEST_RTC_START, machine.rtc);
+  machine.rtc = pc.rtc;
+  // COM1: output to the guest console, input typed on the hypervisor's
+  // console (vm.input), its interrupt on ISA IRQ 4 through the IRQ router
+  // (the 8259 pair and the I/O APIC, whichever the guest programs).
+  const uart = new Uart16550(vm.console, new IrqLine(pc.router, COM1_IRQ), vm.clock);
+  vm.ports.register(COM1, 8, uart);
+  vm.input.uart = uart;
+  uart.input = vm.input;
+  const lapic = addLocalApic(vm, vcpu, pc, physAddressBits());
+  machine.virtio = addVirtioDevices(vm, machine.info, pc.pci.bus, pc.router, lapic.bus);
+  return pc;
+}
+
+// One boot of the guest, the first or after a reset of the machine: RAM
+// zeroed (nothing of the last boot's is readable), the vCPU back in its
+// reset state, this boot's devices, the guest loaded from its boot
+// modules and the vCPU at its start. False (reported by the loader) if
+// the guest does not load.
+function bootGuest(vm: Vm, vcpu: Vcpu, machine: Machine): bool {
+  machine.boots++;
+  vm.memory.zero();
+  vcpu.reset();
+  addDevices(vm, vcpu, machine);
+  const start = new InitialState();
+  if (!loadGuest(machine.info, vm, machine.format, machine.mode, machine.args, start)) return false;
+  vcpu.start(start);
+  return true;
 }
 
 // guest_ram=MiB on the command line: the size in bytes, or 0 (reported) if invalid.
@@ -198,34 +255,15 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     endl();
     return false;
   }
+  const reboot = rebootOption(info);
+  if (reboot < 0) return false;
   const vm = new Vm(new GuestMemory(hostBase, ramBytes));
-  vm.memory.zero();
   vm.clock.tscKhz = tscKhz;
-  vm.ports.register(DEBUG_EXIT_PORT, 4, new DebugExit(vm));
-  // A test device for the MMIO emulator (drivers/mmio-scratch.ts), only when asked for.
-  if (optionIs(info.cmdline, info.cmdlineLen, "mmio_test", "scratch")) {
-    vm.mmio.register(MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES, new MmioScratch());
-    begin("MMIO: test device mmio-scratch at ");
-    putHex(MMIO_SCRATCH_BASE);
-    endl();
-  }
-  const pc = addLegacyPc(vm, ramBytes, GUEST_RTC_START);
-  // COM1: output to the guest console, input typed on the hypervisor's
-  // console (vm.input), its interrupt on ISA IRQ 4 through the IRQ router
-  // (the 8259 pair and the I/O APIC, whichever the guest programs).
-  const uart = new Uart16550(vm.console, new IrqLine(pc.router, COM1_IRQ), vm.clock);
-  vm.ports.register(COM1, 8, uart);
-  vm.input.uart = uart;
-  uart.input = vm.input;
   const vcpu: Vcpu | null = kind == VirtKind.Vmx ? createVmxVcpu(vmx, vm, 0) : createSvmVcpu(svm, vm, 0);
   if (vcpu === null) return false;
   vm.vcpus.push(vcpu!);
-  const lapic = addLocalApic(vm, vcpu!, pc, physAddressBits());
-  const virtio = addVirtioDevices(vm, info, pc.pci.bus, pc.router, lapic.bus);
-
-  const start = new InitialState();
-  if (!loadGuest(info, vm, format, <CpuMode>mode, args, start)) return false;
-  vcpu!.start(start);
+  const machine = new Machine(info, format, <CpuMode>mode, args, reboot == 1);
+  if (!bootGuest(vm, vcpu!, machine)) return false;
 
   begin("VM: ");
   putSize(ramBytes);
@@ -244,12 +282,26 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
     puts(" s (guest_timeout)");
     endl();
   }
-  runVcpu(vcpu!, dispatchExit);
+  // Boot after boot while the guest resets the machine (kernel/machine.ts);
+  // the statistics and the time budget span them all.
+  let loaded = true;
+  while (true) {
+    runVcpu(vcpu!, dispatchExit);
+    vm.console.endLine();
+    if (!machine.rebootAfter(vm)) break;
+    // Each boot's devices are new: what this boot's did, before they go.
+    machine.virtio!.report();
+    vm.resetPlatform();
+    if (!bootGuest(vm, vcpu!, machine)) {
+      line("VM stopped: the guest did not load again after it reset the machine");
+      loaded = false;
+      break;
+    }
+  }
   setBaselineExits(0);
-  vm.console.endLine();
-  const ok = reportStop(vm, vcpu!);
+  const ok = loaded && reportStop(vm, vcpu!);
   vm.input.report();
-  virtio.report();
+  if (machine.virtio !== null) machine.virtio!.report();
   vm.stats.print();
   return ok;
 }

@@ -94,6 +94,38 @@ export class SvmVcpu extends Vcpu {
 
   loadState(s: InitialState): void { writeVmcbState(this.vmcb, s); }
 
+  // writeVmcbState covers the state-save area a boot starts from
+  // (segments with FS, GS, LDTR and TR, descriptor tables, CPL, EFER,
+  // CR0/CR3/CR4, DR6/DR7, RFLAGS, RIP, RSP); the neutral reset() clears
+  // V_IRQ and the VINTR intercept. Left here, as after RESET (APM Vol. 2
+  // §14.1.3, Table 14-1; QEMU's reset clears the same):
+  //   - EVENTINJ (no event to inject, §15.20) and the interrupt shadow
+  //     (§15.21.5); V_TPR 0, the next boot's APIC priority (V_INTR keeps
+  //     only V_INTR_MASKING);
+  //   - CR2, and the VMLOAD/VMSAVE state that writeVmcbState does not
+  //     write — SYSCALL (STAR, LSTAR, CSTAR, SFMASK), KernelGsBase, SYSENTER
+  //     CS/ESP/EIP (§15.5.2) — at 0;
+  //   - G_PAT at the power-on PAT (§15.25.8);
+  //   - the TLBs, which RESET empties: TLB_CONTROL flushes every ASID on
+  //     the next VMRUN (§15.16), as at the first.
+  resetBackend(): void {
+    const v = this.vmcb;
+    store<u64>(v + B.EVENTINJ, 0);
+    store<u64>(v + B.INTERRUPT_SHADOW, 0);
+    store<u64>(v + B.V_INTR, V_INTR_MASKING);
+    store<u64>(v + B.CR2, 0);
+    store<u64>(v + B.STAR, 0);
+    store<u64>(v + B.LSTAR, 0);
+    store<u64>(v + B.CSTAR, 0);
+    store<u64>(v + B.SFMASK, 0);
+    store<u64>(v + B.KERNEL_GS_BASE, 0);
+    store<u64>(v + B.SYSENTER_CS, 0);
+    store<u64>(v + B.SYSENTER_ESP, 0);
+    store<u64>(v + B.SYSENTER_EIP, 0);
+    store<u64>(v + B.G_PAT, PAT_RESET);
+    store<u8>(v + B.TLB_CONTROL, TLB_FLUSH_ALL);
+  }
+
   reportEntryFailure(exit: ExitInfo): void {
     begin("SVM: VMRUN refused the guest state (VMEXIT_INVALID, exit code ");
     putHex(load<u64>(this.vmcb + B.EXITCODE));

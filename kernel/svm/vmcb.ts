@@ -50,6 +50,16 @@ export const RFLAGS: usize = 0x570;
 export const RIP: usize = 0x578;
 export const RSP: usize = 0x5d8;
 export const RAX: usize = 0x5f8;
+// VMLOAD/VMSAVE state (§15.5.2), which the trampoline switches around VMRUN.
+export const STAR: usize = 0x600;
+export const LSTAR: usize = 0x608;
+export const CSTAR: usize = 0x610;
+export const SFMASK: usize = 0x618;
+export const KERNEL_GS_BASE: usize = 0x620;
+export const SYSENTER_CS: usize = 0x628;
+export const SYSENTER_ESP: usize = 0x630;
+export const SYSENTER_EIP: usize = 0x638;
+export const CR2: usize = 0x640;
 export const G_PAT: usize = 0x668;
 
 // Intercept vector 3 (offset 0x00C) and 4 (0x010) bits (Table B-1).

@@ -95,7 +95,7 @@ function mmioFailure(vm: Vm, vcpu: Vcpu): void {
 
 // Where a reset came from (the `detail` of a Reset stop).
 export enum ResetSource { AcpiResetRegister, ResetControlCf9, KeyboardController }
-function resetSourceName(s: u32): string {
+export function resetSourceName(s: u32): string {
   if (s == <u32>ResetSource.AcpiResetRegister) return "the ACPI reset register";
   if (s == <u32>ResetSource.ResetControlCf9) return "the reset control register, port 0xCF9";
   return "the keyboard controller's reset pulse, port 0x64 command 0xFE";
@@ -118,6 +118,14 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     puts(")");
     endl();
     return vm.status == 0;
+  }
+  if (r == StopReason.RebootLimit) {
+    puts("the guest kept resetting the machine (");
+    puts(resetSourceName(<u32>vm.detail));
+    puts("), past the reboot limit");
+    endl();
+    line("the hypervisor is still running");
+    return false;
   }
   if (r == StopReason.Halted) {
     puts(vm.detail != 0

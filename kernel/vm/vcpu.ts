@@ -14,7 +14,10 @@ import { CR0_PE } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 import { hostTimer } from "../platform/host-timer";
 import { GuestFeatures } from "./guest-features";
-import { Insn } from "./mmio/insn";
+import { Insn, MmioFailure } from "./mmio/insn";
+import { wrmsr, xsetbv } from "../hal/imports";
+import { IA32_TSC_AUX } from "./msr-policy";
+import { XCR0_X87 } from "../arch/x86";
 
 export * from "./frame";
 
@@ -72,7 +75,51 @@ export abstract class Vcpu {
     this.setGpr(RSI, s.rsi);
   }
 
+  // Back to the processor's state after RESET (SDM Vol. 3A §10.1.1, Table
+  // 10-1; APM Vol. 2 §14.1.3, Table 14-1), for the next boot of a guest
+  // that reset the machine (kernel/run-guest.ts), as far as start() does
+  // not write it: before loadState() and start(), and before the boot's
+  // devices are wired (they set `interrupts` and `apic` again).
+  //   - the general-purpose registers 0 (as the first boot's zeroed frame;
+  //     Table 10-1 has EDX = the processor signature, which no boot passes);
+  //   - nothing queued for injection, nor an event the last exit interrupted
+  //     to deliver again, no interrupt window asked for;
+  //   - no MMIO failure on record; the emulated MSRs at their power-on
+  //     values (kernel/vm/virtual-msrs.ts);
+  //   - the TSC offset at the VM clock's (a fresh clock's 0 after
+  //     Vm.resetPlatform: the host's TSC, as at the first boot);
+  //   - XCR0 = 1, x87 only ("after reset all bits (except bit 0) in XCR0
+  //     are cleared", SDM Vol. 3A §2.6), where the guest could load it;
+  //   - IA32_TSC_AUX 0: passed through and switched by neither backend
+  //     (kernel/vm/msr-policy.ts), so the last boot's value is in the
+  //     processor (its reset value is not architectural; QEMU's is 0);
+  //   - the backend's own state (resetBackend).
+  // CR8 is the local APIC's task priority, and the next boot's APIC starts
+  // at 0. Not reset: DR0-DR3 (and DR6 under VMX), which live in the
+  // processor and which the HAL cannot write — DR7 = 400H (loadState)
+  // disables every breakpoint they hold until a guest sets them again —
+  // and the x87/SSE/AVX registers, which the core never touches (a guest
+  // initializes them before use: FNINIT, LDMXCSR).
+  reset(): void {
+    memory.fill(this.frame, 0, FRAME_BYTES);
+    this.eventQueued = false;
+    this.exit.vectoring.valid = false;
+    this.mmio.failure = MmioFailure.None;
+    this.msrs.reset();
+    this.interrupts = null;
+    this.apic = null;
+    this.setInterruptWindow(false);
+    this.setTscOffset(this.vm.clock.offset);
+    if (this.features.xsave) xsetbv(0, XCR0_X87);
+    if (this.features.rdtscp) wrmsr(IA32_TSC_AUX, 0);
+    this.resetBackend();
+  }
+
   // ---- what a backend provides ----
+  // Clear what a previous boot left in the VMCS / VMCB, and in processor
+  // state the backend does not switch, beyond what loadState() writes
+  // (for reset()).
+  abstract resetBackend(): void;
   // Enter the guest and return at its next exit; false if the entry itself
   // failed (the backend has said why).
   abstract enter(): bool;

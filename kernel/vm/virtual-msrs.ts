@@ -11,4 +11,11 @@ export class VirtualMsrs {
   mtrrDefType: u64 = 0; // MTRRs disabled, default type UC (SDM Vol. 3A §13.11.2.1)
   // IA32_TSC is the VM's clock (kernel/vm/clock.ts): its offset, not here.
   // IA32_APIC_BASE and IA32_TSC_DEADLINE are the local APIC's (vcpu.apic).
+
+  // Back to the power-on values, for a reset of the machine (kernel/vm/vcpu.ts reset).
+  reset(): void {
+    this.miscEnable = MISC_ENABLE_RESET;
+    this.pat = PAT_RESET;
+    this.mtrrDefType = 0;
+  }
 }

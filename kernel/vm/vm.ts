@@ -22,7 +22,8 @@ export enum StopReason {
   OutOfTime,     // the guest ran past its time budget (guest_timeout=)
   MmioFailed,    // an access to device memory tsvisor could not emulate (the vCPU's mmio record says why)
   UnknownLength, // an exit that must move RIP past its instruction, whose length is unknown
-  Reset,         // the guest reset the machine (ACPI reset register, port 0xCF9, the 8042's pulse): `detail` names the source
+  Reset,         // the guest reset the machine (ACPI reset register, port 0xCF9, the 8042's pulse): `detail` names the source; the run reboots it unless reboot=no (kernel/machine.ts)
+  RebootLimit,   // a Reset past the most reboots one run allows (kernel/machine.ts): `detail` names the source
 }
 
 export class Vm {
@@ -42,6 +43,26 @@ export class Vm {
   status: u32 = 0;       // guest's power-off status (0: success)
   detail: u64 = 0;       // e.g. the faulting guest-physical address
   constructor(public memory: GuestMemory) {}
+
+  // The machine was reset and boots again (kernel/run-guest.ts): the next
+  // boot's devices go on empty buses, their timers on a fresh clock, so
+  // that nothing the last boot's devices registered or armed is reached
+  // or fires again; and the stop is forgotten. A fresh clock's offset is 0:
+  // the guest's TSC is the host's again, as at the first boot, however the
+  // last boot wrote IA32_TSC. The VM keeps its RAM (the caller zeroes it),
+  // vCPUs, statistics (the port bus's counts of unclaimed accesses too),
+  // console and input, and the time budget.
+  resetPlatform(): void {
+    const ports = new PortBus();
+    ports.unclaimedReads = this.ports.unclaimedReads;
+    ports.unclaimedWrites = this.ports.unclaimedWrites;
+    this.ports = ports;
+    this.mmio = new MmioBus();
+    this.clock = new Clock(this.clock.tscKhz);
+    this.stopReason = StopReason.None;
+    this.status = 0;
+    this.detail = 0;
+  }
 
   stop(reason: StopReason, status: u32 = 0, detail: u64 = 0): void {
     if (this.stopReason != StopReason.None) return;

@@ -34,8 +34,11 @@ export function createVmxVcpu(vmx: VmxCaps, vm: Vm, id: u32): VmxVcpu | null {
   if (!enableVmx(vmx)) return null;
   const mem = vm.memory;
   const eptp = eptPointer(buildEpt(mem));
-  if (vmx.invept && invept(vmx.inveptSingle ? INVEPT_SINGLE : INVEPT_ALL, eptp) != 0) line("VMX: INVEPT failed");
+  const inveptType = vmx.invept ? (vmx.inveptSingle ? INVEPT_SINGLE : INVEPT_ALL) : 0;
+  if (inveptType != 0 && invept(inveptType, eptp) != 0) line("VMX: INVEPT failed");
   const vcpu = new VmxVcpu(vm, id, vmx.revision);
+  vcpu.eptp = eptp;
+  vcpu.inveptType = inveptType; // again at each reset of the machine (VmxVcpu.resetBackend)
   if (!vcpu.activate()) return null;
   const msrBitmap = allocPage();
   vcpu.procControls = setupControls(eptp, physOf(msrBitmap), vcpu.features);

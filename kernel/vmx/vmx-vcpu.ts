@@ -2,7 +2,7 @@
 // decodes exits into the neutral record (kernel/vmx/exit-decode.ts) and
 // keeps the guest's registers that live in the VMCS; the loop that drives
 // it is kernel/vm/vcpu-loop.ts.
-import { vmclear, vmptrld, vmread, vmwrite, vmEnter, rdtsc } from "../hal/imports";
+import { vmclear, vmptrld, vmread, vmwrite, vmEnter, rdtsc, invept, wrmsr, writeCr } from "../hal/imports";
 import { hostTimer } from "../platform/host-timer";
 import * as F from "./vmcs-fields";
 import { Vcpu } from "../vm/vcpu";
@@ -14,6 +14,7 @@ import { writeGuestState } from "./vmcs-guest-state";
 import { instructionErrorText } from "./instruction-errors";
 import { allocPage, physOf } from "../mm/linear";
 import { CR4_VMXE, RFLAGS_IF } from "../arch/x86";
+import { IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE } from "../vm/msr-policy";
 import { PROC_INTERRUPT_WINDOW_EXITING } from "./controls";
 import { decodeVectoring } from "./exit-decode";
 import { begin, endl, puts, putDec, putHex } from "../console/console";
@@ -34,6 +35,10 @@ export class VmxVcpu extends Vcpu {
   // bits 4:0, SDM Vol. 3C §26.5.1) and exits at zero (reason 52).
   preemptionTimer: bool = false;
   preemptionShift: u64 = 0;
+  // The EPT pointer, and the INVEPT type that flushes what is cached for
+  // it (vmx-create.ts; 0: the CPU has no INVEPT).
+  eptp: u64 = 0;
+  inveptType: u32 = 0;
 
   constructor(vm: Vm, id: u32, revision: u32) {
     super(vm, id);
@@ -80,6 +85,35 @@ export class VmxVcpu extends Vcpu {
     decodeVectoring(exit.vectoring, <u32>vmread(F.IDT_VECTORING_INFO_FIELD), exit.instructionLength);
   }
   loadState(s: InitialState): void { writeGuestState(s); }
+
+  // writeGuestState covers the guest-state area a boot starts from
+  // (segments, descriptor tables, CR0/CR3/CR4 and their read shadows, EFER
+  // and the IA-32e entry control, DR7, RFLAGS, RIP, RSP, SYSENTER, and 0
+  // for the interruptibility state — blocking by STI, MOV SS and NMI,
+  // Table 25-3 — the activity state and the pending debug exceptions);
+  // the neutral reset() clears the interrupt-window control. Left here:
+  //   - the event injection of the last entry: its VM-entry interruption
+  //     information (valid bit 31 clear), error code and instruction
+  //     length (SDM Vol. 3C §25.8.3);
+  //   - what VMX does not switch, so the guest's last values are in the
+  //     processor: CR2 (0 after RESET, SDM Vol. 3A Table 10-1), and the
+  //     SYSCALL and SWAPGS MSRs the policy passes through
+  //     (kernel/vm/msr-policy.ts), 0 as QEMU's reset leaves them;
+  //   - the TLBs, which RESET empties: INVEPT for this EPTP drops the
+  //     guest-physical and combined mappings of every VPID (SDM Vol. 3C
+  //     §29.4.3.1), so nothing the last boot's page tables mapped is used.
+  resetBackend(): void {
+    vmwrite(F.VM_ENTRY_INTR_INFO_FIELD, 0);
+    vmwrite(F.VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+    vmwrite(F.VM_ENTRY_INSTRUCTION_LEN, 0);
+    writeCr(2, 0);
+    wrmsr(IA32_STAR, 0);
+    wrmsr(IA32_LSTAR, 0);
+    wrmsr(IA32_CSTAR, 0);
+    wrmsr(IA32_FMASK, 0);
+    wrmsr(IA32_KERNEL_GS_BASE, 0);
+    if (this.inveptType != 0) invept(this.inveptType, this.eptp);
+  }
 
   rip(): u64 { return vmread(F.GUEST_RIP); }
   setRip(v: u64): void { vmwrite(F.GUEST_RIP, v); }

@@ -109,6 +109,10 @@ export class SimHal {
   // Called once, just before the first VM entry or VMRUN (tests put guest
   // code and data in guest RAM there, after the core zeroed and loaded it).
   beforeFirstEntry: (() => void) | null = null;
+  // Called at every VM entry or VMRUN with its index (0: the first), before
+  // it is recorded: a test looks at guest RAM or changes what the guest
+  // would have changed by running (its RAM, CR2, an MSR passed through).
+  onEntry: ((n: number) => void) | null = null;
   // The simulated VMX: the current VMCS as a map of fields, and the exits to deliver.
   vmcs = new Map<number, bigint>();
   exits: SimExit[] = [];
@@ -122,6 +126,14 @@ export class SimHal {
   constructor(readonly cpu: CpuProfile) {
     this.msrs = new Map(Object.entries(cpu.msrs).map(([k, v]) => [Number(k), v]));
     if (!this.msrs.has(0x1b)) this.msrs.set(0x1b, 0xfee00900n);
+    // The SYSCALL and SWAPGS MSRs every 64-bit CPU has (STAR, LSTAR, CSTAR,
+    // FMASK, KERNEL_GS_BASE: SDM Vol. 4 Table 2-2), and IA32_TSC_AUX where
+    // CPUID.80000001H:EDX.RDTSCP[27] says so: the core clears the guest's
+    // values in them when the guest reboots (kernel/vm/vcpu.ts reset).
+    for (const msr of [0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084, 0xc0000102]) {
+      if (!this.msrs.has(msr)) this.msrs.set(msr, 0n);
+    }
+    if ((this.cpuid(0x80000001, 0)[3] & (1 << 27)) !== 0 && !this.msrs.has(0xc0000103)) this.msrs.set(0xc0000103, 0n);
   }
 
   // Type `text` (Latin-1) on the host's COM1, readable from `after` ticks from now.
@@ -212,6 +224,7 @@ export class SimHal {
 
   private vmEnter(frame: number): number {
     this.firstEntry();
+    this.onEntry?.(this.entries.length);
     this.entries.push({ vmcs: new Map(this.vmcs), regs: this.frameRegs(frame) });
     const e = this.exits.shift();
     if (!e) throw new Error("the core entered the guest again after the last scripted exit");
@@ -235,6 +248,7 @@ export class SimHal {
   // VMRUN: record the VMCB the core prepared, then write the next scripted #VMEXIT into it.
   private svmRun(frame: number, vmcb: number): void {
     this.firstEntry();
+    this.onEntry?.(this.vmruns.length);
     const mem = this.linear();
     this.vmruns.push({ vmcb: mem.slice(vmcb, vmcb + 4096), regs: this.frameRegs(frame) });
     const e = this.svmExits.shift();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { runGuest, inValues, powerOff, outb, inb } from "../sim/scripted-vmx.js";
 import { runSvmGuest, svmOut, svmIn, inSequence } from "../sim/scripted-svm.js";
-import { qemuTcgSvm } from "../sim/cpu-profiles.js";
+import { qemuTcgSvm, skylakeX } from "../sim/cpu-profiles.js";
 
 const command = (c: number) => outb(0x64, c);
 const status = inb(0x64);
@@ -14,6 +14,9 @@ const data = inb(0x60);
 // 3 last write was a command, 4 keyboard not inhibited.
 const OBF = 0x01, IBF = 0x02, SYS = 0x04, CMD = 0x08, UNINHIBITED = 0x10;
 const RESET_LINE = "VM stopped: the guest reset the machine (the keyboard controller's reset pulse, port 0x64 command 0xFE)";
+// A reset reboots the guest by default (test/unit/reboot.test.ts); with
+// reboot=no it stops the VM, which is what these tests look at.
+const NO_REBOOT = "reboot=no";
 
 describe("the 8042's status and commands", () => {
   it("at start: both buffers empty, no self test yet (system flag clear), keyboard not inhibited", () => {
@@ -49,18 +52,18 @@ describe("the 8042's status and commands", () => {
 
 describe("the reset pulse", () => {
   it("Linux's BOOT_KBD: waits for the input buffer to empty, then command 0xFE resets the VM", () => {
-    const r = runGuest([status, command(0xfe)]);
+    const r = runGuest([status, command(0xfe)], skylakeX, undefined, NO_REBOOT);
     expect(r.lines).toContain(RESET_LINE);
     expect(r.hal.entries.length).toBe(2);
   });
 
   it("any pulse command with output-port bit 0 in it (0xF0) resets; one without it (0xFF) does not", () => {
-    expect(runGuest([command(0xf0)]).lines).toContain(RESET_LINE);
+    expect(runGuest([command(0xf0)], skylakeX, undefined, NO_REBOOT).lines).toContain(RESET_LINE);
     expect(runGuest([command(0xff), powerOff]).lines).toContain("VM stopped: the guest powered off with status 0");
   });
 
   it("resets the same under SVM", () => {
-    const r = runSvmGuest(qemuTcgSvm, inSequence([svmIn(0x64, 1), svmOut(0x64, 1, 0xfe)]));
+    const r = runSvmGuest(qemuTcgSvm, inSequence([svmIn(0x64, 1), svmOut(0x64, 1, 0xfe)]), [0xf4], NO_REBOOT);
     expect(r.lines).toContain(RESET_LINE);
   });
 });

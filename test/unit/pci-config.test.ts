@@ -7,13 +7,16 @@
 import { describe, expect, it } from "vitest";
 import { runGuest, inValues, powerOff, outb, inb, outw, inw, outl, inl } from "../sim/scripted-vmx.js";
 import { runSvmGuest, svmInValues, svmOut, svmIn, inSequence } from "../sim/scripted-svm.js";
-import { qemuTcgSvm } from "../sim/cpu-profiles.js";
+import { qemuTcgSvm, skylakeX } from "../sim/cpu-profiles.js";
 
 // CONFIG_ADDRESS for bus:device.function, dword register `reg`, enable bit set.
 const address = (bus: number, dev: number, fn: number, reg: number) =>
   (0x80000000 | (bus << 16) | (dev << 11) | (fn << 8) | reg) >>> 0;
 const select = (dev: number, fn: number, reg: number, bus = 0) => outl(0xcf8, address(bus, dev, fn, reg));
 const RESET_LINE = "VM stopped: the guest reset the machine (the reset control register, port 0xCF9)";
+// A reset reboots the guest by default (test/unit/reboot.test.ts); with
+// reboot=no it stops the VM, which is what these tests look at.
+const NO_REBOOT = "reboot=no";
 
 describe("the host bridge at 00:00.0 through 0xCF8/0xCFC", () => {
   it("reads the i440FX's IDs, command/status, revision and class, header type 0", () => {
@@ -93,13 +96,13 @@ describe("CONFIG_ADDRESS", () => {
 
 describe("the reset control register at 0xCF9", () => {
   it("a byte write of 0x06 (SYS_RST | RST_CPU, the FADT's reset value) resets the VM", () => {
-    const r = runGuest([outb(0xcf9, 0x06)]);
+    const r = runGuest([outb(0xcf9, 0x06)], skylakeX, undefined, NO_REBOOT);
     expect(r.lines).toContain(RESET_LINE);
     expect(r.hal.entries.length).toBe(1);
   });
 
   it("Linux's reboot=pci: reads it, writes SYS_RST alone (no reset), then with RST_CPU", () => {
-    const r = runGuest([inb(0xcf9), outb(0xcf9, 0x02), inb(0xcf9), outb(0xcf9, 0x0e)]);
+    const r = runGuest([inb(0xcf9), outb(0xcf9, 0x02), inb(0xcf9), outb(0xcf9, 0x0e)], skylakeX, undefined, NO_REBOOT);
     expect(r.lines).toContain(RESET_LINE);
     expect(r.hal.entries.length).toBe(4);
     expect(Number(r.hal.entries[1].regs.rax & 0xffn)).toBe(0x00);
@@ -127,7 +130,7 @@ describe("the same ports under SVM", () => {
   });
 
   it("a byte write of 0x06 to 0xCF9 resets the VM", () => {
-    const r = runSvmGuest(qemuTcgSvm, inSequence([svmOut(0xcf9, 1, 0x02), svmOut(0xcf9, 1, 0x06)]));
+    const r = runSvmGuest(qemuTcgSvm, inSequence([svmOut(0xcf9, 1, 0x02), svmOut(0xcf9, 1, 0x06)]), [0xf4], NO_REBOOT);
     expect(r.lines).toContain(RESET_LINE);
   });
 });
