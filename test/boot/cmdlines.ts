@@ -19,7 +19,10 @@ export const PASSING_GUESTS = [
 export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault", "spin"] as const;
 // Test guests that wait for what the test types on COM1 (boot-helpers.ts `type`).
 export const TYPING_GUESTS = ["uart-echo"] as const;
-export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, ...TYPING_GUESTS, "bench"].map((g) => `test:${g}`);
+// Test guests with a boot test of their own (test/boot/<name>.test.ts).
+export const OWN_TEST_GUESTS = ["hostile-virtio"] as const;
+export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, ...TYPING_GUESTS, ...OWN_TEST_GUESTS, "bench"]
+  .map((g) => `test:${g}`);
 // The bench guest also runs under the assembly-only baseline.
 export const BENCH_BASELINE_CMDLINE = "bench=baseline";
 // The Linux boot test's kernel command line (test/boot/linux.test.ts).
