@@ -59,6 +59,9 @@ export class MsiX {
     this.pending = 0;
   }
 
+  // Drop every pending message (the function's device was reset).
+  clearPending(): void { this.pending = 0; }
+
   private control(): u32 { return this.fn.read(this.capOffset + 2, 2); }
   enabled(): bool { return (this.control() & CTRL_ENABLE) != 0; }
 

@@ -17,6 +17,10 @@ import * as S from "./device-status";
 export abstract class VirtioSignal {
   abstract queueInterrupt(vector: u32): void;
   abstract configInterrupt(vector: u32): void;
+  // A device reset: take back every interrupt not yet taken (§2.4.1: the
+  // device "MUST NOT send notifications ... after indicating completion of
+  // the reset by reinitializing device status to 0").
+  abstract withdraw(): void;
 }
 
 export class VirtioCore extends VirtioTransport {
@@ -154,6 +158,7 @@ export class VirtioCore extends VirtioTransport {
     this.queueSelect = 0;
     for (let i = 0; i < this.queues.length; i++) this.queues[i].reset();
     this.device.reset();
+    if (this.signal !== null) this.signal!.withdraw();
     this.resets++;
   }
 

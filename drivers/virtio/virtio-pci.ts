@@ -164,6 +164,15 @@ export class VirtioPci extends PciFunction {
     this.updateIntx();
   }
 
+  // A device reset: the ISR clears and INTx goes low, and no MSI-X message
+  // held pending by a mask is sent later (as QEMU's virtio_reset and
+  // msix_unuse_all_vectors do).
+  withdrawInterrupts(): void {
+    this.isr = 0;
+    this.updateIntx();
+    this.msix.clearPending();
+  }
+
   setApicBus(bus: ApicBus): void { this.msix.bus = bus; }
 }
 
@@ -171,6 +180,7 @@ class PciSignal extends VirtioSignal {
   constructor(public fn: VirtioPci) { super(); }
   queueInterrupt(vector: u32): void { this.fn.interrupt(vector, L.ISR_QUEUE); }
   configInterrupt(vector: u32): void { this.fn.interrupt(vector, L.ISR_CONFIG); }
+  withdraw(): void { this.fn.withdrawInterrupts(); }
 }
 
 // The BAR's registers on the MMIO bus.

@@ -21,7 +21,9 @@ export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault", "spin"] as
 export const TYPING_GUESTS = ["uart-echo"] as const;
 // Test guests that reset the machine and check the boot after it (test/boot/reboot.test.ts).
 export const REBOOTING_GUESTS = ["reboot"] as const;
-export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, ...TYPING_GUESTS, ...REBOOTING_GUESTS, "bench"]
+// Test guests with a boot test of their own (test/boot/<name>.test.ts).
+export const OWN_TEST_GUESTS = ["hostile-virtio"] as const;
+export const BOOT_TEST_GUESTS = [...PASSING_GUESTS, ...STOPPING_GUESTS, ...TYPING_GUESTS, ...REBOOTING_GUESTS, ...OWN_TEST_GUESTS, "bench"]
   .map((g) => `test:${g}`);
 // The bench guest also runs under the assembly-only baseline.
 export const BENCH_BASELINE_CMDLINE = "bench=baseline";
