@@ -26,6 +26,9 @@ const TRANSMITQ: u32 = 1;
 const CONFIG_BYTES: u32 = 12;
 const PENDING_BYTES: u32 = 256;
 const CHUNK: u32 = 256;
+// What one transmit buffer may print, so that one exit stays short (Linux
+// sends at most a page); the rest is dropped and counted.
+const MAX_TRANSMIT_BYTES: u64 = 65536;
 const chunk = memory.data(<i32>CHUNK);
 
 export class VirtioConsole extends VirtioDevice {
@@ -35,6 +38,7 @@ export class VirtioConsole extends VirtioDevice {
   private live: bool = false;
   sent: u64 = 0;      // bytes the guest wrote
   received: u64 = 0;  // bytes delivered to the guest
+  dropped: u64 = 0;   // bytes of over-long transmit buffers not printed
 
   constructor(public out: ByteSink) { super(); }
 
@@ -103,7 +107,8 @@ export class VirtioConsole extends VirtioDevice {
     const q = t.queue(TRANSMITQ);
     let used = false;
     while (this.next(TRANSMITQ)) {
-      const total = chain.readableBytes;
+      const total = chain.readableBytes < MAX_TRANSMIT_BYTES ? chain.readableBytes : MAX_TRANSMIT_BYTES;
+      if (total < chain.readableBytes) this.dropped += chain.readableBytes - total;
       let done: u64 = 0;
       while (done < total) {
         const n = total - done < <u64>CHUNK ? <u32>(total - done) : CHUNK;
@@ -124,6 +129,11 @@ export class VirtioConsole extends VirtioDevice {
     puts(" bytes written by the guest, ");
     putDec(this.received);
     puts(" typed to it");
+    if (this.dropped != 0) {
+      puts(", ");
+      putDec(this.dropped);
+      puts(" dropped (transmit buffers over 64 KiB)");
+    }
     endl();
   }
 }

@@ -157,7 +157,7 @@ export class Virtqueue {
       // A zero-length buffer names no memory; any other must lie in RAM.
       if (len != 0 && !this.mem.contains(addr, len)) return this.at(RingError.BufferOutsideRam, addr);
       const writable = (flags & DESC_F_WRITE) != 0;
-      if (!writable && chain.writableBytes != 0) return this.at(RingError.ReadAfterWrite, i);
+      // A writable buffer already taken (even an empty one) leaves firstWritable behind count.
       if (!writable && chain.firstWritable != chain.count) return this.at(RingError.ReadAfterWrite, i);
       if (chain.count == MAX_SEGMENTS) return this.at(RingError.TooLong, i);
       chain.add(addr, len, writable);
