@@ -56,6 +56,10 @@ export { probeDevicesScratch, probeDevices } from "./probes-devices";
 // Test probes for the ACPI tables and PM registers, for the unit tests only (kernel/probes-acpi.ts).
 export { probeAcpiTables, probeAcpiPm } from "./probes-acpi";
 
+// Test probes for the virtual switch's built-in host and the virtio-net device, for the unit tests only (kernel/probes-net.ts).
+export { probeNetInput, probeNetOutput, probeNetAnswer, probeNetLastDrop, probeNetDrops, probeNetReset,
+  probeNetDeviceNew, probeNetDeviceStep } from "./probes-net";
+
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();
   endl();

@@ -2,6 +2,9 @@
 // on PCI bus 0 behind the host bridge, each BAR placed in the MMIO window
 // as firmware would, INTx on a free ISA IRQ through the IRQ router, MSI-X
 // to the local APIC:
+//   00:02.0 virtio-net   always, on the hypervisor's virtual switch with the
+//                        built-in host 10.0.2.2 (drivers/net/responder.ts:
+//                        ARP, ICMP echo, UDP echo), MAC 52:54:00:12:34:56;
 //   00:03.0 virtio-blk   when a boot module has the role `disk` (`disk ro`:
 //                        read-only), backed by that module's bytes;
 //   00:04.0 virtio-console  always: hvc0, output to the guest console, input
@@ -19,6 +22,8 @@ import { VirtioDevice } from "../drivers/virtio/virtio-device";
 import { VirtioBlk, SECTOR_BYTES } from "../drivers/virtio/virtio-blk";
 import { VirtioRng, EntropySource } from "../drivers/virtio/virtio-rng";
 import { VirtioConsole } from "../drivers/virtio/virtio-console";
+import { VirtioNet } from "../drivers/virtio/virtio-net";
+import { NetHost } from "../drivers/net/responder";
 import { BAR_BYTES } from "../drivers/virtio/pci-layout";
 import { cpu } from "./cpu/identify";
 import { begin, endl, line, puts, putDec, putHex, putSize } from "./console/console";
@@ -26,6 +31,7 @@ import { begin, endl, line, puts, putDec, putHex, putSize } from "./console/cons
 // BARs from here up, one BAR_BYTES slot per PCI device number: inside the
 // DSDT's MMIO window (0xC0000000-0xFEBFFFFF), below the I/O APIC.
 const BAR_REGION: u32 = 0xfe000000;
+const SLOT_NET: u32 = 2;
 const SLOT_BLOCK: u32 = 3;
 const SLOT_CONSOLE: u32 = 4;
 const SLOT_ENTROPY: u32 = 5;
@@ -80,6 +86,9 @@ export function addVirtioDevices(vm: Vm, info: Mb2Info, bus: PciBus, router: Irq
   const out = new VirtioDevices();
   out.odd = new SharedIrq(router, INTX_IRQ_ODD);
   out.even = new SharedIrq(router, INTX_IRQ_EVEN);
+  add(vm, bus, router, apic, SLOT_NET, new VirtioNet(new NetHost()), out);
+  puts(", host 10.0.2.2");
+  endl();
   const disk = findModule(info, "disk");
   if (disk != NO_MODULE) {
     const bytes = moduleSize(info, disk) & ~(SECTOR_BYTES - 1);
