@@ -71,6 +71,7 @@ class CountingSignal extends VirtioSignal {
   queue: u64 = 0;
   queueInterrupt(vector: u32): void { this.queue++; }
   configInterrupt(vector: u32): void {}
+  withdraw(): void {}
 }
 
 let core: VirtioCore | null = null;
