@@ -5,8 +5,12 @@
 // ready marker, then commands typed one after another — the kernel's
 // release, the hypervisor flag in /proc/cpuinfo, a `sleep 1` that returns,
 // the timer and the serial port counting in /proc/interrupts, Ctrl-C
-// reaching the shell's foreground job, no ACPI/APIC/clocksource complaint
-// in dmesg — then `poweroff` (ACPI S5), which ends the run with success.
+// reaching the shell's foreground job, the virtio devices with Debian's own
+// drivers (pings over virtio-net, the disk mounted and written, entropy
+// from /dev/hwrng, a shell on hvc0 reached by Ctrl-A c), no
+// ACPI/APIC/clocksource complaint in dmesg — then `reboot`, which restarts
+// the guest in place (the disk keeps what was written: read back after),
+// and `poweroff` (ACPI S5), which ends the run with success.
 import { beforeAll, describe, expect, it } from "vitest";
 import { bootOn, Boot, Typing } from "./boot-helpers.js";
 import { linuxGuest, LinuxGuest } from "../../tools/images/linux.js";
@@ -44,7 +48,12 @@ const STEPS: Typing[] = [
   { after: /\^C/, text: `${mark("interrupted")}\n`, delayMs: 500 },
   // The virtio disk (drivers/virtio/virtio-blk.ts): Debian's ext4 on it,
   // a known file read, a new one written and synced before the reboot below.
-  { after: printed("interrupted"), text: `${mark("disk")}; cat /sys/block/vda/size; mkdir -p /mnt && mount /dev/vda /mnt && ` +
+  // virtio-net: an address on the hypervisor's switch, pings to its built-in
+  // host, and a UDP query to its echo port (busybox nslookup: the host sends
+  // the query back, which nslookup reads as an answer).
+  { after: printed("interrupted"), text: `${mark("net")}; ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ` +
+    `ping -c 3 10.0.2.2; nslookup tsvisor 10.0.2.2:7 >/dev/null; cat /sys/class/net/eth0/address; ${mark("net-end")}\n` },
+  { after: printed("net-end"), text: `${mark("disk")}; cat /sys/block/vda/size; mkdir -p /mnt && mount /dev/vda /mnt && ` +
     `cat /mnt${DISK_HELLO_PATH} && echo "${REBOOT_TEXT}" > /mnt/reboot.txt && sync && umount /mnt; ${mark("disk-end")}\n` },
   // Entropy from virtio-rng, as hex.
   { after: printed("disk-end"), text: `${mark("rng")}; cat /sys/class/misc/hw_random/rng_current; head -c 32 /dev/hwrng | od -An -tx1; ${mark("rng-end")}\n` },
@@ -121,6 +130,13 @@ function checks(host: HostName, timeoutMs: number) {
 
   it("dmesg has no ACPI, APIC or clocksource complaint", () => {
     expect(between(b, "dmesg")).toEqual([]);
+  });
+
+  it("pings the switch's host over virtio-net with no loss, and its UDP echo port answers", () => {
+    const net = between(b, "net");
+    expect(net, net.join("\n")).toContain("3 packets transmitted, 3 packets received, 0% packet loss");
+    expect(net[net.length - 1]).toBe("52:54:00:12:34:56");
+    expect(b.lines.some((l) => /^net host 10\.0\.2\.2 .*answered [1-9]\d* ARP, 3 ICMP echo, [1-9]\d* UDP echo/.test(l)), b.lines.join("\n")).toBe(true);
   });
 
   it("mounts the virtio disk (8 MiB: 16384 sectors) and reads its known file", () => {
