@@ -115,27 +115,38 @@ export function kernelArgs(info: Mb2Info, format: GuestFormat, args: KernelArgs)
   return true;
 }
 
-// The TSC's rate where the guest cannot read it from CPUID (Linux reads
-// leaf 15H on Intel only, kernel/vm/cpuid-policy.ts): on AMD, Linux's
-// tsc_early_khz= (Documentation/admin-guide/kernel-parameters.txt), unless
-// the user gave one. Calibrating against the PIT or the PM timer instead
-// times port reads that each cost an exit, which on an emulated host fails
-// or comes out wrong. With it `tsc=reliable`, which the same document
-// gives for "virtualized environment"s: the TSC is the host's invariant
-// one plus a fixed offset, and the clocksource watchdog would otherwise
-// compare it with the PM timer, whose every read is an exit — on a slow
-// host it reports read-back delays and may even call the TSC unstable.
+// What the guest cannot measure well about the TSC, on its command line
+// (Documentation/admin-guide/kernel-parameters.txt), unless the user said
+// otherwise:
+//   - `tsc=reliable`, which that document gives for "virtualized
+//     environment"s: the TSC is the host's invariant one plus a fixed
+//     offset. Without it the clocksource watchdog compares the TSC with
+//     jiffies or the PM timer, and on a slow (emulated) host both fail the
+//     TSC wrongly: jiffies lose ticks while the guest prints on its serial
+//     console with interrupts off (every character costs exits), and every
+//     PM timer read is an exit — the watchdog then reports read-back
+//     delays or calls the TSC unstable.
+//   - on AMD, `tsc_early_khz=`: the rate, which Linux reads from CPUID 15H
+//     on Intel only (kernel/vm/cpuid-policy.ts). Calibrating against the PIT
+//     or the PM timer instead times port reads that each cost an exit,
+//     which on an emulated host fails or comes out wrong.
 function addTscFacts(vm: Vm, args: KernelArgs): bool {
   const khz = vm.clock.tscKhz;
-  if (cpu.isIntel() || khz == 0 || findOption(args.cmdline, args.cmdlineLen, "tsc_early_khz") >= 0) return true;
-  if (!args.appendDecimalOption("tsc_early_khz", khz) ||
-      (findOption(args.cmdline, args.cmdlineLen, "tsc") < 0 && !args.appendWord("tsc=reliable"))) {
+  if (khz == 0) return true;
+  const rate = !cpu.isIntel() && findOption(args.cmdline, args.cmdlineLen, "tsc_early_khz") < 0;
+  const reliable = findOption(args.cmdline, args.cmdlineLen, "tsc") < 0;
+  if ((rate && !args.appendDecimalOption("tsc_early_khz", khz)) || (reliable && !args.appendWord("tsc=reliable"))) {
     line("guest command line: no room to add tsc_early_khz= and tsc=reliable");
     return false;
   }
-  begin("guest command line: added tsc_early_khz=");
-  putDec(khz);
-  puts(" tsc=reliable (AMD: the TSC facts Linux reads from CPUID 15H on Intel)");
+  if (!rate && !reliable) return true;
+  begin("guest command line: added");
+  if (rate) {
+    puts(" tsc_early_khz=");
+    putDec(khz);
+  }
+  if (reliable) puts(" tsc=reliable");
+  puts(rate ? " (AMD: the TSC facts Linux reads from CPUID 15H on Intel)" : " (the TSC is the host's invariant one)");
   endl();
   return true;
 }
