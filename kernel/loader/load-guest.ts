@@ -136,8 +136,9 @@ function addTscFacts(vm: Vm, args: KernelArgs): bool {
   const rate = !cpu.isIntel() && findOption(args.cmdline, args.cmdlineLen, "tsc_early_khz") < 0;
   const reliable = findOption(args.cmdline, args.cmdlineLen, "tsc") < 0;
   if ((rate && !args.appendDecimalOption("tsc_early_khz", khz)) || (reliable && !args.appendWord("tsc=reliable"))) {
-    line("guest command line: no room to add tsc_early_khz= and tsc=reliable");
-    return false;
+    // The user's line comes first: the guest then measures the TSC itself.
+    line("guest command line: no room to add tsc_early_khz= and tsc=reliable: the guest calibrates its TSC itself");
+    return true;
   }
   if (!rate && !reliable) return true;
   begin("guest command line: added");
