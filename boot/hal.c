@@ -16,8 +16,8 @@ static void check_linear(u32 ptr, u32 len) {
     if ((uint64_t)ptr + len > tsvisor_core.w2c_memory.size) wasm_rt_trap(WASM_RT_TRAP_OOB);
 }
 
-static void check_physical(u64 phys, u32 len) {
-    if (phys + len < phys || phys + len > IDENTITY_MAP_END) {
+static void check_physical(u64 phys, u64 len) {
+    if (len > IDENTITY_MAP_END || phys > IDENTITY_MAP_END - len) {
         panic_puts("\ntsvisor: PANIC: the core asked for physical memory outside the identity map at ");
         panic_puthex(phys);
         panic_puts("\ntsvisor: machine halted\n");
@@ -112,12 +112,7 @@ void Z_halZ_physWrite(struct Z_hal_instance_t* h, u64 phys, u32 src, u32 len) {
 /* REP STOSQ (SDM Vol. 2B STOS) for whole quadwords, bytes for the rest. */
 void Z_halZ_physClear(struct Z_hal_instance_t* h, u64 phys, u64 len) {
     (void)h;
-    if (len > IDENTITY_MAP_END || phys > IDENTITY_MAP_END - len) {
-        panic_puts("\ntsvisor: PANIC: the core asked to zero physical memory outside the identity map at ");
-        panic_puthex(phys);
-        panic_puts("\ntsvisor: machine halted\n");
-        halt_forever();
-    }
+    check_physical(phys, len);
     u64 quads = len / 8;
     void* d = (void*)(uintptr_t)phys;
     __asm__ volatile("cld; rep stosq" : "+D"(d), "+c"(quads) : "a"(0ull) : "memory", "cc");
@@ -126,14 +121,8 @@ void Z_halZ_physClear(struct Z_hal_instance_t* h, u64 phys, u64 len) {
 
 void Z_halZ_physCopy(struct Z_hal_instance_t* h, u64 dst, u64 src, u64 len) {
     (void)h;
-    if (len > IDENTITY_MAP_END || dst > IDENTITY_MAP_END - len || src > IDENTITY_MAP_END - len) {
-        panic_puts("\ntsvisor: PANIC: the core asked to copy physical memory outside the identity map at ");
-        panic_puthex(src);
-        panic_puts(" -> ");
-        panic_puthex(dst);
-        panic_puts("\ntsvisor: machine halted\n");
-        halt_forever();
-    }
+    check_physical(src, len);
+    check_physical(dst, len);
     u64 quads = len / 8;
     void* d = (void*)(uintptr_t)dst;
     const void* s = (const void*)(uintptr_t)src;
