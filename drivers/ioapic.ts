@@ -17,11 +17,13 @@
 // entry unmasked with its level input asserted sends at once.
 //
 // Delivery modes: fixed and lowest priority (one vCPU: the APIC the
-// destination names) go to the bus; ExtINT, NMI, SMI and INIT are not
+// destination names) and NMI go to the bus; ExtINT, SMI and INIT are not
 // delivered — the 8259 reaches the vCPU through LINT0 only (virtual wire
-// through the I/O APIC is not modelled), and tsvisor has no NMI path.
+// through the I/O APIC is not modelled). An NMI entry is edge-triggered
+// whatever its trigger bit (82093AA §3.2.4: "NMI ... the trigger mode
+// bit is ignored, treated as edge"): no EOI ends it, so no remote IRR.
 import { MmioDevice } from "../kernel/vm/mmio-bus";
-import { IrqSink, ApicBus, EoiListener, SOURCE_GSI } from "../kernel/vm/irq";
+import { IrqSink, ApicBus, EoiListener, SOURCE_GSI, DELIVERY_NMI } from "../kernel/vm/irq";
 
 export const IOAPIC_BASE: u64 = 0xfec00000;
 export const IOAPIC_BYTES: u64 = 4096;
@@ -106,7 +108,7 @@ export class IoApic extends MmioDevice {
     if (bus === null) return;
     const accepted = bus.deliver(unchecked(this.high[<i32>pin]) >> 24, (lo & REDIR_LOGICAL) != 0, (lo >> 8) & 7,
       lo & REDIR_VECTOR, level, SOURCE_GSI | <i32>pin);
-    if (accepted && level) unchecked(this.low[<i32>pin] = lo | REDIR_REMOTE_IRR);
+    if (accepted && level && ((lo >> 8) & 7) != DELIVERY_NMI) unchecked(this.low[<i32>pin] = lo | REDIR_REMOTE_IRR);
   }
 
   // The EOI broadcast for `vector`: every level-triggered entry with that

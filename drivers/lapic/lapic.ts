@@ -18,10 +18,11 @@
 // 8259 is heard; masked, it is ignored. Nothing drives LINT1 (no NMI
 // source) or LINT0 in a mode other than ExtINT.
 //
-// One vCPU: an IPI reaches this APIC only (fixed or lowest-priority
+// One vCPU: an IPI reaches this APIC only (fixed, lowest-priority or NMI
 // delivery, to itself by shorthand or by a destination that matches);
-// NMI, INIT, SIPI and SMI IPIs are not delivered.
-import { InterruptController, ApicBus, EoiListener, SOURCE_IPI, DELIVERY_FIXED, DELIVERY_LOWEST, DELIVERY_EXTINT } from "../../kernel/vm/irq";
+// INIT, SIPI and SMI IPIs are not delivered. NMIs also come as I/O APIC
+// and MSI messages in NMI delivery mode (LapicBusPort).
+import { InterruptController, ApicBus, EoiListener, SOURCE_IPI, DELIVERY_FIXED, DELIVERY_LOWEST, DELIVERY_EXTINT, DELIVERY_NMI } from "../../kernel/vm/irq";
 import { Clock } from "../../kernel/vm/clock";
 import { MmioBus, MmioDevice } from "../../kernel/vm/mmio-bus";
 import * as R from "./lapic-registers";
@@ -75,6 +76,9 @@ export class Lapic extends InterruptController {
   ext: InterruptController | null = null;
   eoiListener: EoiListener | null = null;
   private lastFromExt: bool = false;
+  // An NMI accepted and not yet taken by the vCPU (one latch: NMIs are edge-triggered).
+  private nmi: bool = false;
+  nmisAccepted: u64 = 0;
 
   // `id`: the APIC ID (the vCPU's); the page is registered on `mmioBus` at
   // the default base; `ramEnd` and `physBits` bound where it may move.
@@ -119,6 +123,22 @@ export class Lapic extends InterruptController {
     else this.regs.ack(vector);
   }
 
+  nmiPending(): bool { return this.nmi; }
+  acknowledgeNmi(): void { this.nmi = false; }
+
+  // An NMI for this processor (SDM §12.6.1, delivery mode 100B: "the vector
+  // information is ignored"); it is taken even while the APIC is
+  // software-disabled (§12.4.7.2 lists only the LVT masks and fixed
+  // interrupts as affected), but not while globally disabled (§12.4.3: the
+  // APIC is then off and LINT1 is the processor's NMI pin, which nothing
+  // here drives).
+  acceptNmi(): bool {
+    if (!this.enabled()) return false;
+    this.nmi = true;
+    this.nmisAccepted++;
+    return true;
+  }
+
   source(vector: u32): i32 {
     const ext = this.ext;
     return this.lastFromExt && ext !== null ? ext.source(vector) : this.regs.source(vector);
@@ -144,8 +164,9 @@ export class Lapic extends InterruptController {
     let toSelf = shorthand == SHORTHAND_SELF || shorthand == SHORTHAND_ALL_INCLUDING_SELF;
     if (shorthand == SHORTHAND_NONE) toSelf = this.regs.matches(dest, (low & ICR_LOGICAL) != 0, !this.regs.x2apic);
     const mode = (low >> R.LVT_DELIVERY_MODE_SHIFT) & 7;
-    if (!toSelf || (mode != DELIVERY_FIXED && mode != DELIVERY_LOWEST)) return;
-    this.selfIpi(low & 0xff);
+    if (!toSelf) return;
+    if (mode == DELIVERY_NMI) this.acceptNmi();
+    else if (mode == DELIVERY_FIXED || mode == DELIVERY_LOWEST) this.selfIpi(low & 0xff);
   }
 
   // A fixed, edge-triggered IPI to this APIC (ICR, x2APIC SELF IPI
@@ -298,15 +319,17 @@ export class LapicMmio extends MmioDevice {
   }
 }
 
-// Interrupt messages from the I/O APIC: fixed and lowest-priority delivery
-// to a matching destination enter the IRR (SDM §12.8.4); other delivery
-// modes are not taken (the 8259 reaches the vCPU through LINT0 only).
+// Interrupt messages from the I/O APIC and MSIs: fixed and lowest-priority
+// delivery to a matching destination enter the IRR (SDM §12.8.4), NMI
+// delivery latches an NMI; other delivery modes are not taken (the 8259
+// reaches the vCPU through LINT0 only).
 export class LapicBusPort extends ApicBus {
   constructor(public lapic: Lapic) { super(); }
   deliver(dest: u32, logical: bool, mode: u32, vector: u32, level: bool, source: i32): bool {
     const lapic = this.lapic;
-    if (!lapic.enabled() || (mode != DELIVERY_FIXED && mode != DELIVERY_LOWEST)) return false;
+    if (!lapic.enabled() || (mode != DELIVERY_FIXED && mode != DELIVERY_LOWEST && mode != DELIVERY_NMI)) return false;
     if (!lapic.regs.matches(dest, logical, true)) return false;
+    if (mode == DELIVERY_NMI) return lapic.acceptNmi();
     return lapic.regs.accept(vector, level, source);
   }
 }

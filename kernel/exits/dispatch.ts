@@ -12,7 +12,7 @@ import { handleXsetbv } from "./xsetbv";
 import { handleNestedPageFault } from "./mmio";
 import {
   handleTripleFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush, handleVirtInstruction,
-  handleInterruptWindow, handleTimerTick,
+  handleInterruptWindow, handleNmiWindow, handleTimerTick,
 } from "./faults";
 
 type Handler = (vcpu: Vcpu, exit: ExitInfo) => Action;
@@ -21,6 +21,7 @@ const handlers = new StaticArray<Handler>(<i32>ExitKind.Count);
 for (let i = 0; i < <i32>ExitKind.Count; i++) handlers[i] = handleUnhandled;
 handlers[<i32>ExitKind.ExternalInterrupt] = handleExternalInterrupt;
 handlers[<i32>ExitKind.InterruptWindow] = handleInterruptWindow;
+handlers[<i32>ExitKind.NmiWindow] = handleNmiWindow;
 handlers[<i32>ExitKind.TimerTick] = handleTimerTick;
 handlers[<i32>ExitKind.TripleFault] = handleTripleFault;
 handlers[<i32>ExitKind.Cpuid] = handleCpuid;

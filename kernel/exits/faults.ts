@@ -37,6 +37,14 @@ export function handleInterruptWindow(vcpu: Vcpu, exit: ExitInfo): Action {
   return Action.Resume;
 }
 
+// The guest's NMI blocking may have ended (VMX: NMI-window exiting; SVM:
+// the IRET of its NMI handler, which the backend notes): the loop injects
+// a pending NMI before entry once it can.
+export function handleNmiWindow(vcpu: Vcpu, exit: ExitInfo): Action {
+  vcpu.nmiWindowExit();
+  return Action.Resume;
+}
+
 // INVD/WBINVD: caches are coherent for the guest's purposes; skip them.
 export function handleCacheFlush(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.advance(exit.instructionLength);

@@ -8,6 +8,7 @@ export const VMEXIT_EXCP_BASE: u64 = 0x040;
 export const VMEXIT_INTR: u64 = 0x060;
 export const VMEXIT_NMI: u64 = 0x061;
 export const VMEXIT_VINTR: u64 = 0x064;
+export const VMEXIT_IRET: u64 = 0x074;
 export const VMEXIT_CPUID: u64 = 0x072;
 export const VMEXIT_INVD: u64 = 0x076;
 export const VMEXIT_HLT: u64 = 0x078;
@@ -36,6 +37,7 @@ export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
   if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) return ExitKind.Exception;
   if (code == VMEXIT_INTR || code == VMEXIT_NMI) return ExitKind.ExternalInterrupt;
   if (code == VMEXIT_VINTR) return ExitKind.InterruptWindow;
+  if (code == VMEXIT_IRET) return ExitKind.NmiWindow;
   if (code == VMEXIT_CPUID) return ExitKind.Cpuid;
   if (code == VMEXIT_HLT) return ExitKind.Hlt;
   if (code == VMEXIT_IOIO) return ExitKind.Io;

@@ -30,6 +30,8 @@ export function createSvmVcpu(svm: SvmCaps, vm: Vm, id: u32): SvmVcpu | null {
   // XSAVE needs none: each runs natively where the host has it.
   const f = new GuestFeatures();
   f.xsave = hostHasXsave();
+  // NMIs: EVENTINJ type 2, their blocking kept by the IRET intercept (svm-vcpu.ts).
+  f.nmi = true;
   f.rdtscp = cpu.maxExtLeaf >= 0x80000001 && (cpuid(0x80000001).edx & CPUID81_EDX_RDTSCP) != 0;
   f.invpcid = cpu.maxLeaf >= 7 && (cpuid(7, 0).ebx & CPUID7_EBX_INVPCID) != 0;
   const msrpm = allocPages(MSRPM_PAGES);

@@ -5,7 +5,7 @@
 // (kernel/vmx/controls.ts).
 import { svmRun } from "../hal/imports";
 import * as B from "./vmcb";
-import { kindOfSvmExit, VMEXIT_IOIO } from "./exit-codes";
+import { kindOfSvmExit, VMEXIT_IOIO, VMEXIT_IRET, VMEXIT_EXCP_BASE } from "./exit-codes";
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
 import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
@@ -43,10 +43,31 @@ const PAGE: u64 = 4096;
 // descriptor bits 55:52 in attribute bits 11:8, L is bit 53).
 const ATTRIB_L: u32 = 1 << 9;
 
+const NO_IRET: u64 = 0xffffffffffffffff;
+// RFLAGS.TF (bit 8) and RF (bit 16); #DB is vector 1 (SDM Vol. 3A §18.3.1.4).
+const RFLAGS_TF: u64 = 1 << 8;
+const RFLAGS_RF: u64 = 1 << 16;
+const DB_VECTOR: u32 = 1;
+
 export class SvmVcpu extends Vcpu {
   vmcb: usize;
   hostVmcb: usize;
   nripSave: bool;
+  // NMI blocking, which SVM leaves to the hypervisor (APM Vol. 2 §15.21.3):
+  // set when an NMI is injected, ended by the guest's IRET — intercepted,
+  // so the exit comes before the IRET runs: the blocking ends once the
+  // vCPU has moved on from it (`iretAt`, checked at the next exits; KVM
+  // does the same, "awaiting IRET completion").
+  private nmiBlocked: bool = false;
+  private iretAt: u64 = NO_IRET;
+  private irqWindow: bool = false;
+  private nmiWindow: bool = false;
+  // Single-stepping the guest over its IRET, to end the NMI blocking right
+  // after it when no interrupt window can (IF stays 0): RFLAGS.TF and RF
+  // set, #DB intercepted (as KVM's nmi_singlestep); `stepTfRf` the guest's
+  // own TF and RF then.
+  private stepping: bool = false;
+  private stepTfRf: u64 = 0;
 
   constructor(vm: Vm, id: u32, nptRoot: u64, msrpm: usize, nripSave: bool) {
     super(vm, id);
@@ -110,6 +131,12 @@ export class SvmVcpu extends Vcpu {
   //     the next VMRUN (§15.16), as at the first.
   resetBackend(): void {
     const v = this.vmcb;
+    this.nmiBlocked = false;
+    this.iretAt = NO_IRET;
+    this.nmiWindow = false;
+    this.stepping = false;
+    this.setDbIntercept(false);
+    this.setIretIntercept(false);
     store<u64>(v + B.EVENTINJ, 0);
     store<u64>(v + B.INTERRUPT_SHADOW, 0);
     store<u64>(v + B.V_INTR, V_INTR_MASKING);
@@ -173,6 +200,72 @@ export class SvmVcpu extends Vcpu {
   // A virtual interrupt of the highest priority, TPR ignored: the VINTR
   // intercept fires when the guest could take it (§15.21.4).
   setInterruptWindow(on: bool): void {
+    this.irqWindow = on;
+    this.applyWindow();
+  }
+
+  nmiInjectable(): bool {
+    if (this.iretAt != NO_IRET && this.rip() != this.iretAt) {
+      this.nmiBlocked = false;
+      this.iretAt = NO_IRET;
+    }
+    return !this.nmiBlocked && (load<u64>(this.vmcb + B.INTERRUPT_SHADOW) & 1) == 0;
+  }
+
+  // After the IRET exit, a single step brings the vCPU back as soon as
+  // the IRET has run (a virtual-interrupt window would wait for IF = 1,
+  // which an NMI handler's return need not set).
+  setNmiWindow(on: bool): void {
+    this.nmiWindow = on;
+    if (on && this.iretAt != NO_IRET && !this.stepping) {
+      const f = this.rflags();
+      this.stepTfRf = f & (RFLAGS_TF | RFLAGS_RF);
+      this.setRflags(f | RFLAGS_TF | RFLAGS_RF);
+      this.setDbIntercept(true);
+      this.stepping = true;
+    }
+  }
+
+  // Is this exit the #DB of that single step? Then it is the NMI window:
+  // TF and RF back as the guest had them, unless its IRET loaded its own
+  // (APM Vol. 2 §13.1.5: the trap comes after the instruction).
+  private stepDone(code: u64): bool {
+    if (!this.stepping || code != VMEXIT_EXCP_BASE + DB_VECTOR) return false;
+    this.stepping = false;
+    this.setDbIntercept(false);
+    this.setRflags(this.rflags() & ~((RFLAGS_TF | RFLAGS_RF) & ~this.stepTfRf));
+    return true;
+  }
+
+  private setDbIntercept(on: bool): void {
+    const p = this.vmcb + B.INTERCEPT_EXCEPTIONS;
+    const bits = load<u32>(p);
+    store<u32>(p, on ? bits | (1 << DB_VECTOR) : bits & ~(<u32>1 << DB_VECTOR));
+  }
+
+  noteNmiInjected(): void {
+    this.nmiBlocked = true;
+    this.iretAt = NO_IRET;
+    this.setIretIntercept(true);
+  }
+
+  // The IRET intercept's exit (kernel/exits/faults.ts handleNmiWindow); the
+  // single step's needs nothing more (stepDone).
+  nmiWindowExit(): void {
+    if (<u64>this.exit.raw != VMEXIT_IRET) return;
+    this.iretAt = this.rip();
+    this.setIretIntercept(false);
+    this.applyWindow();
+  }
+
+  private setIretIntercept(on: bool): void {
+    const p = this.vmcb + B.INTERCEPT_MISC1;
+    const misc1 = load<u32>(p);
+    store<u32>(p, on ? misc1 | B.MISC1_IRET : misc1 & ~B.MISC1_IRET);
+  }
+
+  private applyWindow(): void {
+    const on = this.irqWindow || (this.nmiWindow && this.iretAt != NO_IRET);
     const v = this.vmcb;
     const vintr = load<u64>(v + B.V_INTR) & ~(V_IRQ | V_INTR_PRIO_15 | V_IGN_TPR);
     store<u64>(v + B.V_INTR, on ? vintr | V_IRQ | V_INTR_PRIO_15 | V_IGN_TPR : vintr);
@@ -185,7 +278,7 @@ export class SvmVcpu extends Vcpu {
     const info1 = load<u64>(this.vmcb + B.EXITINFO1);
     const info2 = load<u64>(this.vmcb + B.EXITINFO2);
     e.raw = <u32>code;
-    e.kind = kindOfSvmExit(code, info1);
+    e.kind = this.stepDone(code) ? ExitKind.NmiWindow : kindOfSvmExit(code, info1);
     decodeExitIntInfo(e.vectoring, load<u64>(this.vmcb + B.EXITINTINFO));
     e.qualification = info1;
     e.gpa = 0;

@@ -67,6 +67,7 @@ export const MISC1_INTR: u32 = 1 << 0;
 export const MISC1_NMI: u32 = 1 << 1;
 export const MISC1_VINTR: u32 = 1 << 4; // a virtual interrupt can be taken: the interrupt window
 export const MISC1_CPUID: u32 = 1 << 18;
+export const MISC1_IRET: u32 = 1 << 20; // the guest's IRET: the end of its NMI handler (§15.21.3)
 export const MISC1_INVD: u32 = 1 << 22;
 export const MISC1_HLT: u32 = 1 << 24;
 export const MISC1_IOIO_PROT: u32 = 1 << 27;

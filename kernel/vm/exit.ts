@@ -22,13 +22,14 @@ export enum ExitKind {
   Unhandled,
   VirtInstruction, // a VMX/SVM instruction: hidden from the guest, so #UD
   TimerTick,       // the hypervisor's own timer in the guest (VMX preemption timer)
+  NmiWindow,       // the guest can take an NMI again (VMX NMI-window exiting; SVM: its IRET, intercepted)
   Count,
 }
 
 const NAMES: StaticArray<string> = [
   "exception", "external interrupt", "triple fault", "interrupt window", "CPUID", "HLT",
   "hypercall", "CR access", "port I/O", "RDMSR", "WRMSR", "nested page fault", "XSETBV",
-  "INVD/WBINVD", "entry failure", "unhandled", "VMX/SVM instruction", "timer tick",
+  "INVD/WBINVD", "entry failure", "unhandled", "VMX/SVM instruction", "timer tick", "NMI window",
 ];
 
 export function exitKindName(k: ExitKind): string {

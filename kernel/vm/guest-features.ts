@@ -6,6 +6,9 @@
 // (kernel/vmx/vmcs-setup.ts), SVM from what runs unintercepted
 // (kernel/svm/svm-create.ts); the VM build fills the local APIC's.
 export class GuestFeatures {
+  // NMIs can be injected, with their blocking until the guest's IRET
+  // tracked (VMX virtual NMIs; SVM always, by the IRET intercept).
+  nmi: bool = false;
   // XSAVE/XRSTOR and XSETBV, and with them AVX: the hypervisor runs with
   // CR4.OSXSAVE so that it can load the guest's XCR0 (kernel/platform/xsave.ts).
   xsave: bool = false;

@@ -29,6 +29,14 @@ export abstract class InterruptController {
   // Where `vector` came from, for the statistics: an ISA IRQ (0-15), or one
   // of the SOURCE_* codes below; -1 if none or unknown.
   source(vector: u32): i32 { return -1; }
+  // An NMI is waiting for the vCPU (SDM Vol. 3A §12.6.1 and §12.5.1: NMI
+  // delivery ignores the vector and the task priority, and is edge-
+  // triggered: requests before the vCPU takes one make one NMI). The
+  // vCPU loop injects it ahead of any maskable interrupt (SDM Vol. 3A
+  // §7.9, Table 7-2: NMI is priority 5, maskable interrupts 6).
+  nmiPending(): bool { return false; }
+  // The vCPU is delivering it now.
+  acknowledgeNmi(): void {}
   // CR8, the task-priority class in 64-bit mode (SDM Vol. 3A §12.8.6.1: a
   // read gives TPR[7:4], a write sets TPR[7:4] and clears TPR[3:0]). With
   // no local APIC it holds nothing and reads 0.
@@ -43,7 +51,8 @@ export const SOURCE_GSI: i32 = 0x100;         // | the GSI: an I/O APIC input
 export const SOURCE_LAPIC_TIMER: i32 = 0x200; // the local APIC's LVT timer
 export const SOURCE_IPI: i32 = 0x201;         // an IPI (ICR or x2APIC SELF IPI)
 export const SOURCE_LAPIC_ERROR: i32 = 0x202; // the local APIC's LVT error
-export const SOURCE_MSI: i32 = 0x203;         // a PCI function's MSI-X message (a virtio device)
+export const SOURCE_MSI: i32 = 0x203;
+export const SOURCE_NMI: i32 = 0x204;         // an NMI (ICR, I/O APIC or MSI in NMI delivery mode)         // a PCI function's MSI-X message (a virtio device)
 
 // Delivery modes, numbered alike in the local APIC's LVT entries and ICR
 // (Intel SDM Vol. 3A §12.5.1 Figure 12-8, §12.6.1 Figure 12-12) and the I/O

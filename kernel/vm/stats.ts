@@ -3,7 +3,7 @@
 // allocation.
 import { ExitKind, exitKindName } from "./exit";
 import { begin, endl, line, puts, putDec, putHex } from "../console/console";
-import { SOURCE_GSI, SOURCE_LAPIC_TIMER, SOURCE_IPI, SOURCE_LAPIC_ERROR, SOURCE_MSI } from "./irq";
+import { SOURCE_GSI, SOURCE_LAPIC_TIMER, SOURCE_IPI, SOURCE_LAPIC_ERROR, SOURCE_MSI, SOURCE_NMI } from "./irq";
 
 const N = <i32>ExitKind.Count;
 
@@ -13,7 +13,8 @@ export class ExitStats {
   // Interrupts injected, by vector, and the input each came from (-1: none).
   injected: StaticArray<u64> = new StaticArray<u64>(256);
   injectedSource: StaticArray<i32> = new StaticArray<i32>(256);
-  reinjected: u64 = 0;   // events delivered again after an exit interrupted them
+  reinjected: u64 = 0;
+  nmisDropped: u64 = 0;  // NMIs the vCPU could not be given (events.ts deliverNmi)   // events delivered again after an exit interrupted them
   halts: u64 = 0;        // HLTs the vCPU slept in
   asleepTicks: u64 = 0;  // TSC ticks spent asleep in them
 
@@ -96,6 +97,7 @@ function putSource(src: i32): void {
   else if (src == SOURCE_IPI) pad("IPI", 8);
   else if (src == SOURCE_LAPIC_ERROR) pad("error", 8);
   else if (src == SOURCE_MSI) pad("MSI-X", 8);
+  else if (src == SOURCE_NMI) pad("NMI", 8);
   else {
     const n = src >= SOURCE_GSI ? src - SOURCE_GSI : src;
     puts(src >= SOURCE_GSI ? "GSI " : "IRQ ");

@@ -171,6 +171,25 @@ export abstract class Vcpu {
   // exiting, SDM Vol. 3C §26.7.5; SVM V_IRQ with the VINTR intercept, APM
   // Vol. 2 §15.21.4), or stop asking.
   abstract setInterruptWindow(on: bool): void;
+  // Could an NMI be injected now: no NMI blocking (the last NMI's handler
+  // has returned by IRET, SDM Vol. 3A §7.7.1, APM Vol. 2 §8.2.2) and no STI
+  // or MOV SS shadow (SDM Vol. 3C §26.3.1.5 refuses the injection in a MOV
+  // SS shadow; some processors also block NMIs after STI, §26.3.1.5's note).
+  abstract nmiInjectable(): bool;
+  // Ask for an exit once nmiInjectable() may have become true, or stop asking.
+  abstract setNmiWindow(on: bool): void;
+  // An NMI was queued for this entry: what the backend must do for the
+  // guest's NMI blocking.
+  abstract noteNmiInjected(): void;
+
+  // An NMI-window exit (ExitKind.NmiWindow) came: what the backend notes.
+  nmiWindowExit(): void {}
+
+  // Queue an NMI (vector 2) for the next entry.
+  injectNmi(): void {
+    this.injectEvent(EVENT_NMI, 2, 0, false);
+    this.noteNmiInjected();
+  }
 
   // Take control back no later than `deadline` (host TSC) while the guest
   // runs. The host timer by default; VMX overrides it with its preemption

@@ -7,11 +7,16 @@
 // Pin-based controls (SDM Vol. 3C §25.6.1, Table 25-5).
 export const PIN_EXTERNAL_INTERRUPT_EXITING: u32 = 1 << 0; // host interrupts exit, never reach the guest
 export const PIN_NMI_EXITING: u32 = 1 << 3;
+// The CPU tracks the guest's NMI blocking (interruptibility bit 3) for NMIs
+// the hypervisor injects, as it does for real ones (SDM Vol. 3C §25.6.1,
+// §26.7.1: blocking until the guest's IRET); needs NMI exiting.
+export const PIN_VIRTUAL_NMIS: u32 = 1 << 5;
 export const PIN_PREEMPTION_TIMER: u32 = 1 << 6; // counts down in the guest at TSC >> IA32_VMX_MISC[4:0], exits at 0
 // Primary processor-based controls (§25.6.2, Table 25-6).
 export const PROC_INTERRUPT_WINDOW_EXITING: u32 = 1 << 2; // exit once the guest can take an interrupt
 export const PROC_USE_TSC_OFFSETTING: u32 = 1 << 3; // RDTSC/RDTSCP/RDMSR(TSC) in the guest add TSC_OFFSET
 export const PROC_HLT_EXITING: u32 = 1 << 7; // the vCPU sleeps in the hypervisor
+export const PROC_NMI_WINDOW_EXITING: u32 = 1 << 22; // exit once no NMI blocking is left (needs virtual NMIs, §25.6.2)
 // MOV to and from CR8 exit: CR8 is the local APIC model's TPR (kernel/exits/
 // cr-access.ts). Without them, and without a TPR shadow, a 64-bit guest's
 // MOV to CR8 would write the host's own TPR (SDM Vol. 3C §26.3).

@@ -8,7 +8,7 @@ import {
   VMX_EXIT_CPUID, VMX_EXIT_HLT, VMX_EXIT_INVD, VMX_EXIT_VMCALL, VMX_EXIT_VMCLEAR, VMX_EXIT_VMXON,
   VMX_EXIT_INVEPT, VMX_EXIT_INVVPID, VMX_EXIT_CR_ACCESS, VMX_EXIT_IO, VMX_EXIT_RDMSR, VMX_EXIT_WRMSR,
   VMX_EXIT_INVALID_GUEST_STATE, VMX_EXIT_MSR_LOADING, VMX_EXIT_MACHINE_CHECK, VMX_EXIT_EPT_VIOLATION,
-  VMX_EXIT_XSETBV, VMX_EXIT_WBINVD, VMX_EXIT_PREEMPTION_TIMER,
+  VMX_EXIT_XSETBV, VMX_EXIT_WBINVD, VMX_EXIT_PREEMPTION_TIMER, VMX_EXIT_NMI_WINDOW,
 } from "./exit-reasons";
 export * from "./exit-reasons";
 
@@ -24,6 +24,7 @@ export function kindOfVmxReason(basic: u32): ExitKind {
     case VMX_EXIT_PREEMPTION_TIMER: return ExitKind.TimerTick;
     case VMX_EXIT_TRIPLE_FAULT: return ExitKind.TripleFault;
     case VMX_EXIT_INTERRUPT_WINDOW: return ExitKind.InterruptWindow;
+    case VMX_EXIT_NMI_WINDOW: return ExitKind.NmiWindow;
     case VMX_EXIT_CPUID: return ExitKind.Cpuid;
     case VMX_EXIT_HLT: return ExitKind.Hlt;
     case VMX_EXIT_VMCALL: return ExitKind.Hypercall;

@@ -43,14 +43,20 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
   // local APIC timer stands in otherwise, kernel/platform/host-timer.ts).
   const pinCaps = rdmsr(useTrue ? IA32_VMX_TRUE_PINBASED_CTLS : IA32_VMX_PINBASED_CTLS);
   const preemption = C.PIN_PREEMPTION_TIMER & <u32>(pinCaps >> 32);
+  // Virtual NMIs where the CPU has them: without, the guest gets no NMIs
+  // (nothing would say when its handler's IRET unblocks the next one).
+  const virtualNmis = C.PIN_VIRTUAL_NMIS & <u32>(pinCaps >> 32);
+  features.nmi = virtualNmis != 0;
   w(F.PIN_BASED_VM_EXEC_CONTROL, control("pin-based",
-    C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING | preemption,
+    C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING | preemption | virtualNmis,
     IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
   const proc = control("processor-based",
     C.PROC_HLT_EXITING | C.PROC_USE_TSC_OFFSETTING | C.PROC_CR8_LOAD_EXITING | C.PROC_CR8_STORE_EXITING |
       C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS | C.PROC_ACTIVATE_SECONDARY,
     IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, useTrue);
   w(F.CPU_BASED_VM_EXEC_CONTROL, proc);
+  const procCaps = rdmsr(useTrue ? IA32_VMX_TRUE_PROCBASED_CTLS : IA32_VMX_PROCBASED_CTLS);
+  features.nmi = features.nmi && (<u32>(procCaps >> 32) & C.PROC_NMI_WINDOW_EXITING) != 0;
   // RDTSCP (with RDPID) and INVPCID run natively once enabled: asked for
   // where the CPU allows them (not required, so never reported missing),
   // and offered by CPUID only where granted (kernel/vm/cpuid-policy.ts).

@@ -15,7 +15,7 @@ import { instructionErrorText } from "./instruction-errors";
 import { allocPage, physOf } from "../mm/linear";
 import { CR4_VMXE, RFLAGS_IF } from "../arch/x86";
 import { IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE } from "../vm/msr-policy";
-import { PROC_INTERRUPT_WINDOW_EXITING } from "./controls";
+import { PROC_INTERRUPT_WINDOW_EXITING, PROC_NMI_WINDOW_EXITING } from "./controls";
 import { decodeVectoring } from "./exit-decode";
 import { begin, endl, puts, putDec, putHex } from "../console/console";
 
@@ -157,6 +157,25 @@ export class VmxVcpu extends Vcpu {
     const v = vmread(F.GUEST_INTERRUPTIBILITY_INFO);
     if ((v & 3) != 0) vmwrite(F.GUEST_INTERRUPTIBILITY_INFO, v & ~<u64>3);
   }
+
+  // Interruptibility (SDM Vol. 3C §25.4.2, Table 25-3): blocking by STI
+  // (bit 0), MOV SS (bit 1), NMI (bit 3; the CPU keeps it with virtual
+  // NMIs, from the injection to the guest's IRET, §26.7.1.2, §27.3.1.5).
+  nmiInjectable(): bool {
+    return (vmread(F.GUEST_INTERRUPTIBILITY_INFO) & 0xb) == 0;
+  }
+
+  setNmiWindow(on: bool): void {
+    if (!this.features.nmi) return;
+    const want = on ? this.procControls | PROC_NMI_WINDOW_EXITING : this.procControls & ~PROC_NMI_WINDOW_EXITING;
+    if (want == this.procControls) return;
+    this.procControls = want;
+    vmwrite(F.CPU_BASED_VM_EXEC_CONTROL, want);
+  }
+
+  // The CPU sets blocking by NMI itself as it delivers the injected NMI
+  // (virtual NMIs, SDM Vol. 3C §26.6.1.2).
+  noteNmiInjected(): void {}
 
   setInterruptWindow(on: bool): void {
     const want = on ? this.procControls | PROC_INTERRUPT_WINDOW_EXITING : this.procControls & ~PROC_INTERRUPT_WINDOW_EXITING;

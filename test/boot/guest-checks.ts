@@ -80,6 +80,12 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: self-IPI through the ICR, taken and ended by EOI: ok",
     "check: x2APIC: ID, version and a SELF IPI by MSR: ok",
   ],
+  nmi: [
+    "check: a self-NMI through the ICR, with IF=0, taken at once: ok",
+    "check: a second NMI sent from the handler came after its IRET: ok",
+    "check: no NMI arrived while the handler ran (NMI blocking): ok",
+    "check: an NMI to APIC ID 0 by destination: ok",
+  ],
   "ioapic-pit": [
     "check: I/O APIC version 0x11 with 24 redirection entries: ok",
     "check: 5 PIT interrupts through I/O APIC entry 2 (GSI 2), edge-triggered, 10 ms apart on the TSC: ok",
