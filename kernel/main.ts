@@ -56,6 +56,9 @@ export { probeDevicesScratch, probeDevices } from "./probes-devices";
 // Test probes for the ACPI tables and PM registers, for the unit tests only (kernel/probes-acpi.ts).
 export { probeAcpiTables, probeAcpiPm } from "./probes-acpi";
 
+// Test probes for virtio-blk over its virtqueue, for the unit tests only (kernel/probes-virtio.ts).
+export { probeVirtioScratch, probeVirtioOpen, probeVirtioRun, probeVirtioReportWords } from "./probes-virtio";
+
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();
   endl();
