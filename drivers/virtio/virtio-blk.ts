@@ -92,9 +92,12 @@ export class VirtioBlk extends VirtioDevice {
     const q = t.queue(0);
     let used = false;
     while (this.next(0)) {
-      const written = this.serve();
-      if (written < 0) return; // broken: the transport was told
-      q.push(t.chain().head, <u32>written);
+      const len = this.serve();
+      // Broken (the transport was told): stop, but the requests used
+      // before it are still notified (§2.7.14) — not every driver acts on
+      // DEVICE_NEEDS_RESET, and one that waits for them would wait for ever.
+      if (len < 0) break;
+      q.push(t.chain().head, <u32>len);
       used = true;
     }
     if (used) t.usedBuffers(0);

@@ -9,8 +9,8 @@ import { coreModule } from "../sim/core.js";
 import { Harness } from "../sim/virtq-harness.js";
 import { Session } from "../sim/virtq-wellformed.js";
 import { BlkRequest, writablePart } from "../sim/virtq-requests.js";
-import { readUsed } from "../sim/virtq-rings.js";
-import { BLK } from "../sim/virtq-spec.js";
+import { layChain, makeAvailable, readUsed, writeChain } from "../sim/virtq-rings.js";
+import { BLK, STATUS } from "../sim/virtq-spec.js";
 
 const h = new Harness(coreModule());
 
@@ -59,5 +59,25 @@ describe("virtio-blk: the used length (§2.7.8.2, §2.7.8.3)", () => {
     const [e] = readUsed(h.ram, s.q, 0).elems;
     expect(e.len).toBe(4);
     expect([...writablePart(h.ram, placed[0])]).toEqual([0, 0, 0, BLK.S_OK]);
+  });
+});
+
+describe("virtio-blk: a malformed request", () => {
+  it("still notifies the requests used before it (§2.7.14), then needs a reset", () => {
+    const s = session();
+    const { placed } = s.offer([request("flush")]);
+    // Then a request with no writable part: no room for a status (RingError.BadRequest).
+    const header = BigInt(s.alloc.take(16));
+    const taken = placed[0].chain.visits.map((v) => v.index);
+    const free = [0, 1, 2, 3, 4, 5, 6, 7].filter((i) => !taken.includes(i));
+    const bad = layChain(s.q, s.alloc, s.r, [{ addr: header, len: 16, write: false }], "direct", free);
+    writeChain(h.ram, bad);
+    s.availIdx = makeAvailable(h.ram, s.q, s.availIdx, [bad.head]);
+    const { report } = h.round((d) => d.notify());
+    expect(report.status & STATUS.NEEDS_RESET).toBe(STATUS.NEEDS_RESET);
+    expect(report.errors).toEqual({ BadRequest: 1 });
+    expect(report.usedIdx).toBe(1);
+    expect(report.queueInterrupts).toBe(1);
+    s.collect(placed);
   });
 });
