@@ -81,3 +81,39 @@ describe("virtio-blk: a malformed request", () => {
     s.collect(placed);
   });
 });
+
+describe("virtqueue: direct descriptors, then an indirect one (§2.7.5.3.2)", () => {
+  it("is a chain the device serves", () => {
+    const s = session();
+    const data = BigInt(s.alloc.take(512));
+    const status = BigInt(s.alloc.take(1));
+    const header = BigInt(s.alloc.take(16));
+    h.ram.write(Number(header), Uint8Array.of(BLK.T_IN, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0));
+    // The header in the main table, then an indirect table with the data and the status.
+    const chain = layChain(s.q, s.alloc, s.r, [
+      { addr: header, len: 16, write: false }, { addr: data, len: 512, write: true }, { addr: status, len: 1, write: true },
+    ], "mixed", [2, 6], { direct: 1 });
+    writeChain(h.ram, chain);
+    s.availIdx = makeAvailable(h.ram, s.q, s.availIdx, [chain.head]);
+    const { report } = h.round((d) => d.notify());
+    expect(report.status & STATUS.NEEDS_RESET).toBe(0);
+    expect(report.errors).toEqual({});
+    expect(readUsed(h.ram, s.q, 0).elems).toEqual([{ id: 2, len: 513 }]);
+    expect(h.ram.bytes[Number(status)]).toBe(BLK.S_OK);
+    expect([...h.ram.bytes.subarray(Number(data), Number(data) + 512)]).toEqual([...h.probe.disk.subarray(5 * 512, 6 * 512)]);
+  });
+
+  it("but an indirect descriptor inside an indirect table is refused (§2.7.5.3.1)", () => {
+    const s = session();
+    const header = BigInt(s.alloc.take(16));
+    const chain = layChain(s.q, s.alloc, s.r, [
+      { addr: header, len: 16, write: false }, { addr: BigInt(s.alloc.take(1)), len: 1, write: true },
+    ], "indirect", [0]);
+    chain.visits[1].desc.flags |= 4; // VIRTQ_DESC_F_INDIRECT on the table's first entry
+    writeChain(h.ram, chain);
+    s.availIdx = makeAvailable(h.ram, s.q, s.availIdx, [chain.head]);
+    const { report } = h.round((d) => d.notify());
+    expect(report.errors).toEqual({ NestedIndirect: 1 });
+    expect(report.status & STATUS.NEEDS_RESET).toBe(STATUS.NEEDS_RESET);
+  });
+});
