@@ -3,13 +3,14 @@
 // (kernel/probes-virtio.ts) by the driver model of test/sim/: requests laid
 // out by hand, the device's answers checked against virtio 1.2 — and, in
 // every round, against the reference model and the snapshot checks of
-// test/sim/virtq-harness.ts.
+// test/sim/virtq-harness.ts. The cases are the counterexamples the
+// property tests (virtqueue-properties.test.ts) found.
 import { describe, expect, it } from "vitest";
 import { coreModule } from "../sim/core.js";
 import { Harness } from "../sim/virtq-harness.js";
 import { Session } from "../sim/virtq-wellformed.js";
 import { BlkRequest, writablePart } from "../sim/virtq-requests.js";
-import { layChain, makeAvailable, readUsed, writeChain } from "../sim/virtq-rings.js";
+import { layChain, makeAvailable, readUsed, setInterruptHints, writeChain } from "../sim/virtq-rings.js";
 import { BLK, STATUS } from "../sim/virtq-spec.js";
 
 const h = new Harness(coreModule());
@@ -115,5 +116,38 @@ describe("virtqueue: direct descriptors, then an indirect one (§2.7.5.3.2)", ()
     const { report } = h.round((d) => d.notify());
     expect(report.errors).toEqual({ NestedIndirect: 1 });
     expect(report.status & STATUS.NEEDS_RESET).toBe(STATUS.NEEDS_RESET);
+  });
+});
+
+describe("virtqueue: the 16-bit indices", () => {
+  it("wrap past 65535 (§2.7.6, §2.7.8), with EVENT_IDX's used_event across the wrap (§2.7.10)", () => {
+    const s = new Session(h, { seed: 3, sizeLog: 8, eventIdx: true, indirect: true, readOnly: false });
+    s.setup();
+    // 256 flushes, each one indirect descriptor, all naming the same header
+    // and status byte; made available again and again.
+    const header = s.alloc.take(16);
+    const status = s.alloc.take(1);
+    h.ram.write(header, Uint8Array.of(BLK.T_FLUSH, ...new Array(15).fill(0)));
+    const heads = Array.from({ length: 256 }, (_, slot) => {
+      const c = layChain(s.q, s.alloc, s.r, [{ addr: BigInt(header), len: 16, write: false }, { addr: BigInt(status), len: 1, write: true }], "indirect", [slot]);
+      writeChain(h.ram, c);
+      return c.head;
+    });
+    let interrupts = 0;
+    for (let round = 0; round < 257; round++) {
+      s.availIdx = makeAvailable(h.ram, s.q, s.availIdx, heads);
+      setInterruptHints(h.ram, s.q, false, (s.availIdx - 1 - (round % 3) * 100) & 0xffff);
+      h.ram.set16(status, 0xff);
+      const { report } = h.round((d) => d.notify());
+      expect(report.status & STATUS.NEEDS_RESET).toBe(0);
+      const used = readUsed(h.ram, s.q, s.usedIdx);
+      expect(used.elems).toEqual(heads.map((id) => ({ id, len: 1 })));
+      expect(h.ram.bytes[status]).toBe(BLK.S_OK);
+      s.usedIdx = used.idx;
+      interrupts = report.queueInterrupts;
+    }
+    expect(s.usedIdx).toBe((257 * 256) & 0xffff);
+    // used_event lay inside each batch (0, 100 or 200 before its end): every batch interrupts.
+    expect(interrupts).toBe(257);
   });
 });
