@@ -19,7 +19,9 @@ function newestSource(dir) {
   return newest;
 }
 
-const stale = !fs.existsSync(outfile) || fs.statSync(outfile).mtimeMs < newestSource(path.join(root, "tools"));
+// tools/ and the simulator in test/sim/, which the bench's ring part runs.
+const newest = Math.max(newestSource(path.join(root, "tools")), newestSource(path.join(root, "test", "sim")));
+const stale = !fs.existsSync(outfile) || fs.statSync(outfile).mtimeMs < newest;
 if (stale) {
   await build({
     entryPoints: [path.join(root, "tools", "cli.ts")],

@@ -59,6 +59,8 @@ export { probeAcpiTables, probeAcpiPm } from "./probes-acpi";
 // Test probes for the virtual switch's built-in host and the virtio-net device, for the unit tests only (kernel/probes-net.ts).
 export { probeNetInput, probeNetOutput, probeNetAnswer, probeNetLastDrop, probeNetDrops, probeNetReset,
   probeNetDeviceNew, probeNetDeviceStep } from "./probes-net";
+// Test probes for virtio-blk over its virtqueue, for the unit tests only (kernel/probes-virtio.ts).
+export { probeVirtioScratch, probeVirtioOpen, probeVirtioRun, probeVirtioReportWords } from "./probes-virtio";
 
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();

@@ -5,6 +5,7 @@ import { BuildError } from "./builder/stages.js";
 import { MissingToolError } from "./builder/system-tools.js";
 import { runCommand, RunOptions, DEFAULT_APPEND } from "./run/command.js";
 import { benchCommand, BenchOptions } from "./bench/command.js";
+import { DEFAULT_RING_CASES } from "./bench/rings.js";
 import { guestLinuxCommand } from "./images/command.js";
 import { ImageError } from "./images/exec.js";
 import { describeSize, MAX_DISK_BYTES } from "./images/disk-file.js";
@@ -16,6 +17,13 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive whole number");
   return n;
+}
+
+// A fast-check seed: any 32-bit integer.
+function seedInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < -0x80000000 || n > 0xffffffff) throw new InvalidArgumentError("must be a 32-bit whole number");
+  return n | 0;
 }
 
 // The hypervisor's guest_timeout= range (kernel/run-guest.ts).
@@ -74,13 +82,16 @@ guest
 program
   .command("bench")
   .description("figures as ratios against a baseline measured in the same run: an exit round trip through the core " +
-    "against an assembly-only exit handler, and Linux's boot to its ready marker under tsvisor against the same kernel booted directly")
+    "against an assembly-only exit handler, and Linux's boot to its ready marker under tsvisor against the same kernel booted directly; " +
+    "then the virtqueue's hostile-ring property tests on the core's wasm, by the hundred thousand")
   .option("--host <host>", "bochs (VMX), qemu (SVM on TCG) or all", "all")
-  .option("--only <part>", "one part alone: exits (the round trip) or boot (Linux's boot)")
+  .option("--only <part>", "one part alone: exits (the round trip), boot (Linux's boot) or rings (the hostile-ring properties, no host needed)")
   .option("--runs <n>", "exit bench: runs of each side; the median is reported", positiveInt, 3)
   .option("--timeout <sec>", "exit bench: time-out for each run", positiveInt, 180)
   .option("--boot-runs <n>", "Linux boot: boots each way; the median is reported", positiveInt, 1)
   .option("--boot-timeout <sec>", "Linux boot: time-out for each boot (default 300, on Bochs 900)", positiveInt)
+  .option("--cases <n>", "rings: hostile-ring cases in all, split between the properties", positiveInt, DEFAULT_RING_CASES)
+  .option("--seed <n>", "rings: the fast-check seed (a failure prints the one that replays it)", seedInt)
   .action(async (o: BenchOptions) => {
     process.exitCode = await benchCommand(o);
   });

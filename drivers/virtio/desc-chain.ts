@@ -8,7 +8,7 @@
 // Made once per queue and refilled for each request: nothing allocates on
 // the exit path.
 import { GuestMemory } from "../../kernel/vm/guest-memory";
-import { physCopy } from "../../kernel/hal/imports";
+import { physCopy, physClear } from "../../kernel/hal/imports";
 
 // The most buffers one request may name: the largest queue (./virtqueue.ts
 // MAX_QUEUE_SIZE) — a chain cannot be longer than its table without a
@@ -80,6 +80,24 @@ export class DescChain {
       const guestHost = mem.hostOf(unchecked(this.addr[i]) + skip);
       if (toGuest) physCopy(guestHost, phys + done, n);
       else physCopy(phys + done, guestHost, n);
+      done += n;
+      skip = 0;
+    }
+    return true;
+  }
+
+  // Zero `len` bytes of the writable part from byte `offset` of it, in
+  // place (host-physical, as copyPhys); false if that part is shorter.
+  zero(mem: GuestMemory, offset: u64, len: u64): bool {
+    if (offset + len > this.writableBytes) return false;
+    let skip = offset;
+    let done: u64 = 0;
+    for (let i = this.firstWritable; i < this.count && done < len; i++) {
+      const segLen = <u64>unchecked(this.len[i]);
+      if (skip >= segLen) { skip -= segLen; continue; }
+      let n = segLen - skip;
+      if (n > len - done) n = len - done;
+      physClear(mem.hostOf(unchecked(this.addr[i]) + skip), n);
       done += n;
       skip = 0;
     }

@@ -14,7 +14,7 @@ export enum RingError {
   HeadOutOfRange,   // a descriptor index (head or next) past the end of its table (§2.7.5)
   Loop,             // a chain longer than its table: it loops (§2.7.5.3.1, §2.7.4.2)
   BufferOutsideRam, // a buffer not wholly in guest RAM, or an indirect table not (§2.7.5)
-  NestedIndirect,   // an indirect descriptor inside an indirect table, or not at a chain's head (§2.7.5.3.1: "MUST NOT set the VIRTQ_DESC_F_INDIRECT flag within an indirect descriptor")
+  NestedIndirect,   // an indirect descriptor inside an indirect table (§2.7.5.3.1: "MUST NOT set the VIRTQ_DESC_F_INDIRECT flag within an indirect descriptor")
   IndirectSize,     // an indirect table whose length is 0 or not a multiple of 16 (§2.7.5.3.1)
   IndirectNext,     // INDIRECT and NEXT both set (§2.7.5.3.1: "MUST NOT set both")
   ReadAfterWrite,   // a device-readable buffer after a device-writable one (§2.7.4.2)
@@ -32,7 +32,7 @@ export function ringErrorText(e: RingError): string {
     case RingError.HeadOutOfRange: return "descriptor index past the end of its table";
     case RingError.Loop: return "descriptor chain loops";
     case RingError.BufferOutsideRam: return "buffer outside guest RAM";
-    case RingError.NestedIndirect: return "indirect descriptor inside an indirect table or after a chain's head";
+    case RingError.NestedIndirect: return "indirect descriptor inside an indirect table";
     case RingError.IndirectSize: return "indirect table length not a non-zero multiple of 16";
     case RingError.IndirectNext: return "indirect descriptor with NEXT set";
     case RingError.ReadAfterWrite: return "device-readable buffer after a device-writable one";

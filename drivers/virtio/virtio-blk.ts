@@ -92,16 +92,26 @@ export class VirtioBlk extends VirtioDevice {
     const q = t.queue(0);
     let used = false;
     while (this.next(0)) {
-      const written = this.serve();
-      if (written < 0) return; // broken: the transport was told
-      q.push(t.chain().head, <u32>written);
+      const len = this.serve();
+      // Broken (the transport was told): stop, but the requests used
+      // before it are still notified (§2.7.14) — not every driver acts on
+      // DEVICE_NEEDS_RESET, and one that waits for them would wait for ever.
+      if (len < 0) break;
+      q.push(t.chain().head, <u32>len);
       used = true;
     }
     if (used) t.usedBuffers(0);
   }
 
-  // One request: the bytes written into its writable part (data and
-  // status), or -1 if it cannot even take a status.
+  // One request: its used length, or -1 if it cannot even take a status.
+  // The used length is the whole writable part: the driver must not look
+  // past it (§2.7.8.3: "MUST NOT make assumptions about data in
+  // device-writable buffers beyond the first len bytes") and the status is
+  // its last byte; and the device must have written all of it (§2.7.8.2:
+  // "at least len bytes ... beginning at the first device-writable
+  // buffer"), so the room a request leaves without data — a refused read's,
+  // GET_ID's beyond its 20 bytes, any before a flush's or a write's status —
+  // is zeroed, never left as stale bytes that pass for data.
   private serve(): i64 {
     const t = this.transport!;
     const mem = t.memory();
@@ -137,9 +147,10 @@ export class VirtioBlk extends VirtioDevice {
       written = ID_BYTES;
     } else status = S_UNSUPP;
     if (status != S_OK) this.refused++;
+    if (statusAt > written) chain.zero(mem, written, statusAt - written);
     store<u8>(statusByte, status);
     chain.write(mem, statusAt, statusByte, 1);
-    return <i64>(written + 1);
+    return <i64>chain.writableBytes;
   }
 
   // Whole sectors, inside the disk (overflow-safe).

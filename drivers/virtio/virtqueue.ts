@@ -126,8 +126,13 @@ export class Virtqueue {
     return Pop.Ready;
   }
 
-  // Follow the chain from descriptor `head` (§2.7.5), through at most one
-  // indirect table at its head (§2.7.5.3), checking every rule.
+  // Follow the chain from descriptor `head` (§2.7.5), checking every rule.
+  // Its last main-table descriptor may name one indirect table, whose
+  // chain ends the request: at the head, or after direct descriptors
+  // (§2.7.5.3.2: "The device MUST handle the case of zero or more normal
+  // chained descriptors followed by a single descriptor with
+  // flags&VIRTQ_DESC_F_INDIRECT"); no chain in that table may name
+  // another (§2.7.5.3.1). A loop is a walk longer than the table it is in.
   private walk(head: u32, chain: DescChain): RingError {
     chain.clear(head);
     let table = this.desc;
@@ -144,7 +149,7 @@ export class Virtqueue {
       const flags = <u32>load<u16>(buf, 12);
       const next = <u32>load<u16>(buf, 14);
       if ((flags & DESC_F_INDIRECT) != 0) {
-        if (indirect || steps != 0) return this.at(RingError.NestedIndirect, i);
+        if (indirect) return this.at(RingError.NestedIndirect, i);
         if ((flags & DESC_F_NEXT) != 0) return this.at(RingError.IndirectNext, i);
         if (len == 0 || len % DESC_BYTES != 0) return this.at(RingError.IndirectSize, len);
         if ((addr & (DESC_ALIGN - 1)) != 0 || !this.mem.contains(addr, len)) return this.at(RingError.BufferOutsideRam, addr);
@@ -152,6 +157,7 @@ export class Virtqueue {
         entries = len / DESC_BYTES;
         indirect = true;
         i = 0;
+        steps = 0;
         continue;
       }
       // A zero-length buffer names no memory; any other must lie in RAM.
