@@ -20,7 +20,7 @@ export abstract class VirtioSignal {
   // A device reset: take back every interrupt not yet taken (§2.4.1: the
   // device "MUST NOT send notifications ... after indicating completion of
   // the reset by reinitializing device status to 0").
-  abstract withdraw(): void;
+  withdraw(): void {}
 }
 
 export class VirtioCore extends VirtioTransport {
