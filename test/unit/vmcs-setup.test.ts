@@ -13,7 +13,7 @@ import { runGuest, powerOff, GUEST_RAM_HOST, MODULE_PHYS } from "../sim/scripted
 describe("VMCS set-up", () => {
   it("writes the known-good controls for Skylake-X (worked out in vmx-controls.test.ts)", () => {
     const at = runGuest([powerOff]).hal.entries[0].vmcs;
-    expect(at.get(VMCS.PIN_BASED)).toBe(0x5fn);
+    expect(at.get(VMCS.PIN_BASED)).toBe(0x7fn);
     expect(at.get(VMCS.PROC_BASED)).toBe(0x951861fan);
     expect(at.get(VMCS.PROC_BASED2)).toBe(0x10aan);
     expect(at.get(VMCS.EXIT_CONTROLS)).toBe(0x336ffbn);

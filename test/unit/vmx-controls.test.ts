@@ -23,9 +23,9 @@ function profileFrom(model: string): CpuProfile {
 // Known-good control values for these four models, worked out by hand from
 // their capability MSRs and the SDM (Vol. 3C §25.6-25.8, Appendix A.3-A.5),
 // the same for all four:
-//   pin-based 0x5f: the default-1 bits 1, 2, 4 (allowed-0 0x16) + external-
-//     interrupt exiting (0) + NMI exiting (3) + activate VMX-preemption timer
-//     (6, allowed: allowed-1 0x7f);
+//   pin-based 0x7f: the default-1 bits 1, 2, 4 (allowed-0 0x16) + external-
+//     interrupt exiting (0) + NMI exiting (3) + virtual NMIs (5) + activate
+//     VMX-preemption timer (6, allowed: allowed-1 0x7f);
 //   primary 0x951861fa: the TRUE default-1 bits 1, 4-6, 8, 13, 14, 26 +
 //     use TSC offsetting (3) + HLT exiting (7) + CR8-load and CR8-store
 //     exiting (19, 20: CR8 is the local APIC model's TPR) + unconditional
@@ -39,7 +39,7 @@ function profileFrom(model: string): CpuProfile {
 //   VM-entry 0x91fb: the default-1 bits 0x11fb + load IA32_EFER (15); "IA-32e
 //     mode guest" (9) clear, for a real-mode start.
 const KNOWN_GOOD = {
-  pin: 0x5fn, proc: 0x951861fan, exit: 0x336ffbn, entry: 0x91fbn,
+  pin: 0x7fn, proc: 0x951861fan, exit: 0x336ffbn, entry: 0x91fbn,
   proc2: { corei7_sandy_bridge_2600k: 0xaan, corei7_haswell_4770: 0x10aan, corei7_skylake_x: 0x10aan, tigerlake: 0x10aan },
 };
 describe.each(["corei7_sandy_bridge_2600k", "corei7_haswell_4770", "corei7_skylake_x", "tigerlake"])("%s", (model) => {
