@@ -13,7 +13,7 @@ const BROKE = (reason: string, at: string) =>
 // drivers/virtio/ring-error.ts ringErrorText.
 const LOOP = "descriptor chain loops";
 const OUTSIDE = "buffer outside guest RAM";
-const NESTED = "indirect descriptor inside an indirect table or after a chain's head";
+const NESTED = "indirect descriptor inside an indirect table";
 const INDIRECT_SIZE = "indirect table length not a non-zero multiple of 16";
 const QUEUE_SIZE = "queue size not a power of 2 up to the maximum";
 const RING_OUTSIDE = "descriptor table or ring outside guest RAM or misaligned";
