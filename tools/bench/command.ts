@@ -1,23 +1,26 @@
 // `tsvisor bench`: per host, the exit round trip through the core against
 // an assembly-only handler (exit-cost.ts), and Linux's boot to its ready
 // marker under tsvisor against the same kernel booted directly
-// (linux-boot.ts) — each a ratio against a baseline measured in the same run.
+// (linux-boot.ts), and the guest's disk and network through tsvisor's virtio
+// devices against QEMU's own (virtio-io.ts, on QEMU TCG only) — each a ratio
+// against a baseline measured in the same run.
 import { availableHosts, HostName } from "../run/hosts.js";
 import { ASC_FLAGS, CFLAGS } from "../builder/config.js";
 import { runTimeout } from "../run/command.js";
 import { benchExits } from "./exit-cost.js";
 import { benchBoot } from "./linux-boot.js";
+import { benchIo } from "./virtio-io.js";
 
-export const BENCH_PARTS = ["exits", "boot"] as const;
+export const BENCH_PARTS = ["exits", "boot", "io"] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
 export interface BenchOptions {
   host: string;
-  only?: string;          // one part alone; both when absent
+  only?: string;          // one part alone; all when absent
   runs: number;           // runs of each side of the exit bench
   timeout: number;        // seconds, each exit-bench run
   bootRuns: number;       // boots each way
-  bootTimeout?: number;   // seconds, each boot; a kernel guest's run default when absent
+  bootTimeout?: number;   // seconds, each boot (the I/O part's too); a kernel guest's run default when absent
 }
 
 function fail(msg: string, status: number): number {
@@ -34,8 +37,11 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
   }
   if (hosts.length === 0) return fail("no test host found (bash tools/setup/ensure-deps.sh)", 4);
   const parts = o.only ? [o.only as BenchPart] : [...BENCH_PARTS];
-  const what = parts.map((p) => (p === "exits" ? "exit round trips (the core, then the assembly-only baseline)" :
-    "Linux boots (under tsvisor, then directly)"));
+  const what = parts.map((p) => ({
+    exits: "exit round trips (the core, then the assembly-only baseline)",
+    boot: "Linux boots (under tsvisor, then directly)",
+    io: "virtio disk and network I/O (under tsvisor, then directly; QEMU only)",
+  })[p]);
   process.stderr.write(`tsvisor bench: ${what.join(" and ")} on ${hosts.join(", ")}\n`);
   // The figures depend on how the core was built: say how, so that runs compare.
   console.log(`build: asc ${ASC_FLAGS.join(" ")}; cc ${CFLAGS.join(" ")}`);
@@ -43,6 +49,7 @@ export async function benchCommand(o: BenchOptions): Promise<number> {
     // The asm-only CPUID round trip, where measured: what each of the boot's exits costs in world switches.
     const exits = parts.includes("exits") ? await benchExits(h as HostName, o.runs, o.timeout) : undefined;
     if (parts.includes("boot")) await benchBoot(h, o.bootRuns, runTimeout(o.bootTimeout, true, h), exits?.get("cpuid")?.base);
+    if (parts.includes("io")) await benchIo(h, runTimeout(o.bootTimeout, true, h));
   }
   return 0;
 }
