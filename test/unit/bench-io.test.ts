@@ -1,11 +1,14 @@
 // The virtio I/O bench's pure parts: the steps it types, the typing on
 // split console chunks, the guest's lines and the hypervisor's counts read
 // back, the baseline subtracted, and the report.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ioSteps, StepTyper, parsePass, parsePing, parseBlkStat, parseGuestIo, IO_DONE, GuestIo } from "../../tools/bench/io-guest.js";
 import { parseVirtioCounts, parseBlkCounts, parseInjected, hvDelta, ioReport, ioSide, passMBps, guestRequests, HvCounts } from "../../tools/bench/io-report.js";
 import { parseExitTable, ExitTable } from "../../tools/bench/exit-table.js";
-import { directDevices } from "../../tools/bench/virtio-io.js";
+import { benchDisk, directDevices } from "../../tools/bench/virtio-io.js";
 import { READY_MARKER } from "../../tools/images/initramfs.js";
 
 // A guest's console for two passes of 32 MiB, as busybox prints it: the
@@ -165,6 +168,27 @@ describe("the hypervisor's counts", () => {
 });
 
 describe("the direct machine and the report", () => {
+  it("keeps the bench disk, zeros, at one path in the cache, and makes it again if it changed", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "bench-io-test-"));
+    try {
+      const file = benchDisk(root);
+      expect(file).toBe(path.join(root, "bench", "io-disk-64MiB.img"));
+      expect(fs.statSync(file).size).toBe(64 * 1024 * 1024);
+      const made = fs.statSync(file).mtimeMs;
+      expect(benchDisk(root)).toBe(file);
+      expect(fs.statSync(file).mtimeMs).toBe(made);  // found, not written again
+      const fd = fs.openSync(file, "r+");
+      fs.writeSync(fd, Buffer.from([1]), 0, 1, 12345);
+      fs.closeSync(fd);
+      benchDisk(root);
+      expect(fs.readFileSync(file)[12345]).toBe(0);
+      fs.truncateSync(file, 512);
+      expect(fs.statSync(benchDisk(root)).size).toBe(64 * 1024 * 1024);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("gives QEMU its own virtio-blk on the raw file and virtio-net on the user network", () => {
     expect(directDevices("/tmp/d.img")).toEqual(["-drive", "file=/tmp/d.img,if=none,id=d,format=raw", "-device", "virtio-blk-pci,drive=d",
       "-netdev", "user,id=n", "-device", "virtio-net-pci,netdev=n"]);

@@ -7,9 +7,9 @@
 //   -drive file=IMG,if=none,id=d,format=raw -device virtio-blk-pci,drive=d
 //   -netdev user,id=n -device virtio-net-pci,netdev=n
 //
-// The direct disk is the same file (QEMU's default cache=writeback: its
-// reads and writes meet the host's page cache, as tsvisor's meet its copy
-// in memory); QEMU's user network answers ping to its gateway, 10.0.2.2,
+// The direct disk is a copy of the same file (QEMU's default
+// cache=writeback: its reads and writes meet the host's page cache, as
+// tsvisor's meet its copy in memory); QEMU's user network answers ping to its gateway, 10.0.2.2,
 // itself, as tsvisor's built-in host does. Both are virtio 1 PCI devices
 // the same Linux drivers (virtio_pci, virtio_blk, virtio_net) drive with
 // MSI-X. QEMU TCG only: on Bochs one Linux boot takes over a minute, and
@@ -20,6 +20,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { build, KERNEL_GUEST_RAM_MIB, KernelGuest } from "../builder/pipeline.js";
 import { linuxGuest } from "../images/linux.js";
+import { cacheRoot } from "../images/cache.js";
 import { launchFor, launchMedia, machineMiB, Launch } from "../run/launch.js";
 import { runSession, SessionResult } from "../run/session.js";
 import { parseExitTable } from "./exit-table.js";
@@ -80,20 +81,38 @@ async function underTsvisor(what: string, iso: string, kernel: KernelGuest, mib:
   };
 }
 
+// The bench disk: zeros, written out (not sparse, so the direct run's host
+// file has no holes to read faster), in the cache at a fixed path, since the
+// ISO is named by its modules' paths and contents: every bench run finds
+// the same ISO instead of building one more. Nothing writes this file
+// (tsvisor's guest writes the ISO's copy in memory); it is made again if
+// it is not what it should be.
+export function benchDisk(root = cacheRoot()): string {
+  const file = path.join(root, "bench", `io-disk-${IO_DISK_MIB}MiB.img`);
+  const bytes = IO_DISK_MIB * 1024 * 1024;
+  const ok = fs.existsSync(file) && fs.statSync(file).size === bytes && fs.readFileSync(file).equals(Buffer.alloc(bytes));
+  if (!ok) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file + ".tmp", Buffer.alloc(bytes));
+    fs.renameSync(file + ".tmp", file);
+  }
+  return file;
+}
+
 export async function benchIo(host: "qemu" | "bochs", timeoutSec: number): Promise<void> {
   if (host !== "qemu") {
     console.log(`\n${IO_BOCHS_SKIPPED}`);
     return;
   }
   const g = linuxGuest({ log: (l) => process.stderr.write(`tsvisor guest: ${l}\n`) });
-  // Zeros, written out (not sparse), so each side reads what it writes and
-  // the direct run's host file has no holes to read faster; the ISO takes
-  // a copy, named by its content, so every bench run finds the same ISO.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-bench-io-"));
   try {
-    const disk = path.join(dir, `disk-${IO_DISK_MIB}MiB.img`);
-    fs.writeFileSync(disk, Buffer.alloc(IO_DISK_MIB * 1024 * 1024));
-    const kernel: KernelGuest = { kernel: g.kernel, initrd: g.initrd, cmdline: BOOT_APPEND, disk: { file: disk, readOnly: false } };
+    const image = benchDisk();
+    // QEMU writes its disk (zeros, but it takes a write lock too): a copy of
+    // its own in the run's directory, so two benches never share one.
+    const disk = path.join(dir, path.basename(image));
+    fs.copyFileSync(image, disk);
+    const kernel: KernelGuest = { kernel: g.kernel, initrd: g.initrd, cmdline: BOOT_APPEND, disk: { file: image, readOnly: false } };
     const { iso } = await build({ kernel, quiet: true });
     const ms = timeoutSec * 1000;
     const log = (s: string) => process.stderr.write(`tsvisor bench: virtio I/O on qemu: ${s}\n`);
@@ -112,7 +131,7 @@ export async function benchIo(host: "qemu" | "bochs", timeoutSec: number): Promi
     log(`passes in ms: directly ${each(directIo)}; under tsvisor ${each(run.io)}`);
     const facts = {
       version: g.version, ramMiB: KERNEL_GUEST_RAM_MIB, append, runS: { base: base.seconds, run: run.seconds },
-      disk: `qemu -kernel, ${directDevices(`IMG`).join(" ")} (IMG: the same ${IO_DISK_MIB} MiB raw file of zeros tsvisor's ISO holds)`,
+      disk: `qemu -kernel, ${directDevices(`IMG`).join(" ")} (IMG: a copy of the ${IO_DISK_MIB} MiB raw file of zeros tsvisor's ISO holds)`,
     };
     console.log("\n" + ioReport(facts, ioSide(directIo), ioSide(run.io), hvDelta(run.hv, base.hv)).join("\n"));
   } finally {
