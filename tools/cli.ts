@@ -82,14 +82,16 @@ guest
 program
   .command("bench")
   .description("figures as ratios against a baseline measured in the same run: an exit round trip through the core " +
-    "against an assembly-only exit handler, and Linux's boot to its ready marker under tsvisor against the same kernel booted directly; " +
+    "against an assembly-only exit handler, Linux's boot to its ready marker under tsvisor against the same kernel booted directly, " +
+    "that Linux's disk and network I/O through tsvisor's virtio devices against QEMU's own (QEMU only); " +
     "then the virtqueue's hostile-ring property tests on the core's wasm, by the hundred thousand")
   .option("--host <host>", "bochs (VMX), qemu (SVM on TCG) or all", "all")
-  .option("--only <part>", "one part alone: exits (the round trip), boot (Linux's boot) or rings (the hostile-ring properties, no host needed)")
+  .option("--only <part>", "one part alone: exits (the round trip), boot (Linux's boot), io (virtio disk and network, QEMU only) " +
+    "or rings (the hostile-ring properties, no host needed)")
   .option("--runs <n>", "exit bench: runs of each side; the median is reported", positiveInt, 3)
   .option("--timeout <sec>", "exit bench: time-out for each run", positiveInt, 180)
   .option("--boot-runs <n>", "Linux boot: boots each way; the median is reported", positiveInt, 1)
-  .option("--boot-timeout <sec>", "Linux boot: time-out for each boot (default 300, on Bochs 900)", positiveInt)
+  .option("--boot-timeout <sec>", "Linux boot and virtio I/O: time-out for each boot (default 300, on Bochs 900)", positiveInt)
   .option("--cases <n>", "rings: hostile-ring cases in all, split between the properties", positiveInt, DEFAULT_RING_CASES)
   .option("--seed <n>", "rings: the fast-check seed (a failure prints the one that replays it)", seedInt)
   .action(async (o: BenchOptions) => {
