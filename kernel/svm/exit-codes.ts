@@ -4,6 +4,8 @@
 // `export const VMEXIT_NAME: type = value;` lines.
 import { ExitKind } from "../vm/exit";
 
+export const VMEXIT_CR0_WRITE: u64 = 0x010; // CR n write: 0x010 + n
+export const VMEXIT_CR4_WRITE: u64 = 0x014;
 export const VMEXIT_EXCP_BASE: u64 = 0x040;
 export const VMEXIT_INTR: u64 = 0x060;
 export const VMEXIT_NMI: u64 = 0x061;
@@ -34,6 +36,7 @@ export function isVmexitInvalid(code: u64): bool {
 }
 
 export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
+  if (code == VMEXIT_CR0_WRITE || code == VMEXIT_CR4_WRITE) return ExitKind.CrAccess;
   if (code >= VMEXIT_EXCP_BASE && code < VMEXIT_EXCP_BASE + 32) return ExitKind.Exception;
   if (code == VMEXIT_INTR || code == VMEXIT_NMI) return ExitKind.ExternalInterrupt;
   if (code == VMEXIT_VINTR) return ExitKind.InterruptWindow;

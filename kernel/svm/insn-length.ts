@@ -15,7 +15,7 @@ function isLegacyPrefix(b: u32): bool {
 // In 64-bit mode 40-4F are REX (SDM Vol. 2A §2.2.1; elsewhere INC/DEC). A
 // REX takes effect only right before the opcode and is ignored elsewhere
 // among the prefixes, but it is part of the instruction either way.
-function isPrefix(b: u32, mode64: bool): bool {
+export function isPrefix(b: u32, mode64: bool): bool {
   return isLegacyPrefix(b) || (mode64 && (b & 0xf0) == 0x40);
 }
 

@@ -7,9 +7,10 @@ import { svmRun } from "../hal/imports";
 import * as B from "./vmcb";
 import { kindOfSvmExit, VMEXIT_IOIO, VMEXIT_IRET, VMEXIT_EXCP_BASE } from "./exit-codes";
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
+import { decodeCrWrite } from "./cr-decode";
 import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
-import { ExitInfo, ExitKind, IoExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
+import { ExitInfo, ExitKind, IoExit, PendingEvent, CR_LMSW, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
 import { Vm } from "../vm/vm";
 import { InitialState, vmxAccessRights } from "../vm/initial-state";
 import { linearToGuestPhysical, NO_TRANSLATION } from "../vm/guest-walk";
@@ -78,6 +79,10 @@ export class SvmVcpu extends Vcpu {
     // Intercept every port: an all-ones permission map.
     const iopm = allocPages(IOPM_PAGES);
     memory.fill(iopm, 0xff, IOPM_PAGES * 4096);
+    // Every write of CR0 and CR4: VMRUN does not check what the guest
+    // writes there, so the hypervisor enforces the CPU's rules (kernel/exits/
+    // cr-access.ts). Reads, CR3 and CR8 (V_TPR) run natively.
+    store<u16>(v + B.INTERCEPT_CR_WRITE, B.CR_WRITE_CR0 | B.CR_WRITE_CR4);
     store<u32>(v + B.INTERCEPT_MISC1, B.MISC1_INTR | B.MISC1_NMI | B.MISC1_CPUID | B.MISC1_INVD | B.MISC1_HLT |
       B.MISC1_IOIO_PROT | B.MISC1_MSR_PROT | B.MISC1_SHUTDOWN);
     store<u32>(v + B.INTERCEPT_MISC2, B.MISC2_VMRUN | B.MISC2_VMMCALL | B.MISC2_VMLOAD | B.MISC2_VMSAVE |
@@ -172,7 +177,11 @@ export class SvmVcpu extends Vcpu {
   // The guest never sees EFER.SVME (SVM is hidden from it), but it stays set.
   efer(): u64 { return load<u64>(this.vmcb + B.EFER) & ~EFER_SVME; }
   setEfer(x: u64): void { store<u64>(this.vmcb + B.EFER, x | EFER_SVME); }
+  setCr0(x: u64): void { store<u64>(this.vmcb + B.CR0, x); }
   setCr4(x: u64): void { store<u64>(this.vmcb + B.CR4, x); }
+  // The guest's TLB entries are tagged by its ASID; flushing every ASID at
+  // the next VMRUN (§15.16.1) is the one TLB control QEMU's TCG has.
+  pagingChanged(): void { store<u8>(this.vmcb + B.TLB_CONTROL, TLB_FLUSH_ALL); }
   segmentBase(i: u32): u64 { return load<u64>(this.vmcb + vmcbSegment(i) + B.SEG_BASE); }
   segmentAr(i: u32): u32 { return vmxAccessRights(<u32>load<u16>(this.vmcb + vmcbSegment(i) + B.SEG_ATTRIB)); }
 
@@ -292,6 +301,9 @@ export class SvmVcpu extends Vcpu {
       decodeIoio(e.io, info1, this);
       // IOIO always reports the next RIP in EXITINFO2 (§15.10.2).
       e.instructionLength = <u32>(info2 - this.rip());
+    } else if (e.kind == ExitKind.CrAccess) {
+      const len = this.decodeCr(e);
+      e.instructionLength = this.nripSave ? <u32>(load<u64>(this.vmcb + B.NRIP) - this.rip()) : len;
     } else if (this.nripSave) {
       e.instructionLength = <u32>(load<u64>(this.vmcb + B.NRIP) - this.rip());
     } else {
@@ -299,13 +311,27 @@ export class SvmVcpu extends Vcpu {
     }
   }
 
+  // Which write of CR0 or CR4 exited, from its bytes (kernel/svm/
+  // cr-decode.ts); its length, 0 if the bytes are none of them.
+  private decodeCr(e: ExitInfo): u32 {
+    const mode64 = this.mode64();
+    const n = this.fetch(this.codeBase(mode64) + this.rip(), MAX_INSN);
+    const len = decodeCrWrite(bytes, n, mode64, e.cr);
+    if (e.cr.type == CR_LMSW) e.cr.lmswSource = <u32>this.gpr(e.cr.gpr) & 0xffff;
+    return len;
+  }
+
+  private mode64(): bool {
+    return (this.efer() & EFER_LMA) != 0 && (<u32>load<u16>(this.vmcb + B.SEG_CS + B.SEG_ATTRIB) & ATTRIB_L) != 0;
+  }
+  private codeBase(mode64: bool): u64 { return mode64 ? 0 : load<u64>(this.vmcb + B.SEG_CS + B.SEG_BASE); }
+
   // No NRIP save: fetch the instruction and decode its length. 64-bit mode
   // is long mode with a 64-bit CS (CS.L); there the CS base is taken as 0
   // (SDM Vol. 3A §3.4.4). Compatibility mode (CS.L clear) is 32-bit code.
   private decodeLength(kind: ExitKind): u32 {
-    const cs = this.vmcb + B.SEG_CS;
-    const mode64 = (this.efer() & EFER_LMA) != 0 && (<u32>load<u16>(cs + B.SEG_ATTRIB) & ATTRIB_L) != 0;
-    const n = this.fetch((mode64 ? 0 : load<u64>(cs + B.SEG_BASE)) + this.rip(), MAX_INSN);
+    const mode64 = this.mode64();
+    const n = this.fetch(this.codeBase(mode64) + this.rip(), MAX_INSN);
     const len = n == 0 ? 0 : instructionLength(bytes, n, kind, mode64);
     return len != 0 ? len : minimumLength(kind);
   }

@@ -62,6 +62,9 @@ export const SYSENTER_EIP: usize = 0x638;
 export const CR2: usize = 0x640;
 export const G_PAT: usize = 0x668;
 
+// CR write intercepts (offset 0x002, bit n: CRn; Table B-1).
+export const CR_WRITE_CR0: u16 = 1 << 0;
+export const CR_WRITE_CR4: u16 = 1 << 4;
 // Intercept vector 3 (offset 0x00C) and 4 (0x010) bits (Table B-1).
 export const MISC1_INTR: u32 = 1 << 0;
 export const MISC1_NMI: u32 = 1 << 1;

@@ -1,5 +1,6 @@
 // The guest's view of CPUID, decided here and only here (kernel/exits/cpuid.ts
-// asks, kernel/exits/xsetbv.ts takes its XCR0 limit from leaf 0DH).
+// asks, kernel/exits/xsetbv.ts takes its XCR0 limit from leaf 0DH, kernel/vm/
+// control-registers.ts the CR4 bits the guest may set).
 //
 // A whitelist: TABLE names, per leaf (and subleaf where it matters) and
 // register, the host bits the guest sees. Everything else reads as zero —

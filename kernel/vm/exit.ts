@@ -58,6 +58,7 @@ export class CrExit {
   cr: u32 = 0;   // register number
   type: u32 = 0; // CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW
   gpr: u32 = 0;  // source/destination register, x86 encoding
+  lmswSource: u32 = 0; // LMSW: its 16-bit source operand
 }
 
 // Access kinds of a nested page fault (EPT violation / #NPF), as bits.

@@ -18,6 +18,7 @@ import { Insn, MmioFailure } from "./mmio/insn";
 import { wrmsr, xsetbv } from "../hal/imports";
 import { IA32_TSC_AUX } from "./msr-policy";
 import { XCR0_X87 } from "../arch/x86";
+import { guestCr4Reserved } from "./control-registers";
 
 export * from "./frame";
 
@@ -51,6 +52,9 @@ export abstract class Vcpu {
   // The instruction of the last access to device memory, decoded into this
   // record (kernel/vm/mmio/): made once here, so the exit path allocates nothing.
   mmio: Insn = new Insn();
+  // The CR4 bits the guest may not set (kernel/vm/control-registers.ts),
+  // from its CPUID: fixed at each start, before the backend loads its state.
+  cr4Reserved: u64 = 0;
 
   constructor(public vm: Vm, public id: u32) {
     assert(FRAME_BYTES <= 4096);
@@ -69,6 +73,7 @@ export abstract class Vcpu {
   // control registers, RIP, RSP, RFLAGS), then the general-purpose
   // registers that boot protocols pass arguments in.
   start(s: InitialState): void {
+    this.cr4Reserved = guestCr4Reserved(this);
     this.loadState(s);
     this.setGpr(RAX, s.rax);
     this.setGpr(RBX, s.rbx);
@@ -141,8 +146,17 @@ export abstract class Vcpu {
   abstract cr4(): u64;
   abstract efer(): u64;
   abstract setEfer(v: u64): void;
-  // The guest's MOV to CR4 (the backend keeps the bits it owns, e.g. VMXE).
+  // The guest's view of CR0 and CR4 is what cr0() and cr4() return; these
+  // load an emulated MOV to CR0 / CR4 the rules allowed (kernel/vm/
+  // control-registers.ts), the backend keeping the bits it owns underneath
+  // (VMX: CR0.NE, CR4.VMXE).
+  abstract setCr0(v: u64): void;
   abstract setCr4(v: u64): void;
+  // An emulated write changed how the guest translates addresses: drop its
+  // cached translations, as the write itself would have (SDM Vol. 3A
+  // §4.10.4.1), and reload what the CPU takes from the tables at such a
+  // write (the PAE PDPTEs under VMX, §4.4.1).
+  abstract pagingChanged(): void;
   // The base of segment i (ES CS SS DS FS GS, SDM encoding order).
   abstract segmentBase(i: u32): u64;
   // Its access rights in the VMX encoding (kernel/vm/initial-state.ts AR_*):

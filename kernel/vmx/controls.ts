@@ -32,10 +32,17 @@ export const PROC2_ENABLE_VPID: u32 = 1 << 5;
 export const PROC2_UNRESTRICTED_GUEST: u32 = 1 << 7; // real mode and unpaged protected mode run natively
 export const PROC2_ENABLE_INVPCID: u32 = 1 << 12; // else INVPCID raises #UD (§26.3)
 // VM-exit controls (§25.7.1, Table 25-13).
+// Save debug controls: the exit stores the guest's DR7 and IA32_DEBUGCTL in
+// the guest-state area, before it sets DR7 to 400H and clears DEBUGCTL for
+// the host (§28.3.1, §28.5.1); without it the guest's DR7 is lost at every exit.
+export const EXIT_SAVE_DEBUG_CONTROLS: u32 = 1 << 2;
 export const EXIT_HOST_ADDRESS_SPACE_SIZE: u32 = 1 << 9; // return to a 64-bit host
 export const EXIT_SAVE_IA32_EFER: u32 = 1 << 20;
 export const EXIT_LOAD_IA32_EFER: u32 = 1 << 21;
 // VM-entry controls (§25.8.1, Table 25-15).
+// Load debug controls: the entry loads DR7 and IA32_DEBUGCTL from the
+// guest-state area (§27.3.2.1), where the last exit saved them.
+export const ENTRY_LOAD_DEBUG_CONTROLS: u32 = 1 << 2;
 export const ENTRY_IA32E_MODE_GUEST: u32 = 1 << 9;
 export const ENTRY_LOAD_IA32_EFER: u32 = 1 << 15;
 

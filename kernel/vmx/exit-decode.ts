@@ -68,6 +68,7 @@ export function decodeCrQualification(cr: CrExit, q: u64): void {
   cr.cr = <u32>(q & 0xf);
   cr.type = <u32>(q >> 4) & 3;
   cr.gpr = <u32>(q >> 8) & 0xf;
+  cr.lmswSource = <u32>(q >> 16) & 0xffff; // LMSW source data, either operand form
 }
 
 // IDT-vectoring information (SDM Vol. 3C §25.9.3, Table 25-20): vector 7:0,

@@ -17,7 +17,9 @@ export const TSC_OFFSET: u32 = 0x2010;
 export const EPT_POINTER: u32 = 0x201a;
 export const GUEST_PHYSICAL_ADDRESS: u32 = 0x2400;
 export const VMCS_LINK_POINTER: u32 = 0x2800;
+export const GUEST_IA32_DEBUGCTL: u32 = 0x2802;
 export const GUEST_IA32_EFER: u32 = 0x2806;
+export const GUEST_PDPTE0: u32 = 0x280a; // PDPTE1-3 at +2 each (EPT with PAE paging, §25.4.2)
 export const HOST_IA32_EFER: u32 = 0x2c02;
 // 32-bit fields (B.3)
 export const PIN_BASED_VM_EXEC_CONTROL: u32 = 0x4000;

@@ -10,7 +10,6 @@ import {
   IA32_VMX_PROCBASED_CTLS2, IA32_EFER,
 } from "../cpu/msr-index";
 import { vmcsWrite as w } from "./vmcs-write";
-import { CR0_ET, CR0_NE, CR4_VMXE } from "../arch/x86";
 import { GuestFeatures } from "../vm/guest-features";
 import { begin, endl, puts, putHex } from "../console/console";
 
@@ -69,20 +68,17 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
   features.rdtscp = secondary && (proc2 & C.PROC2_ENABLE_RDTSCP) != 0;
   features.invpcid = secondary && (proc2 & C.PROC2_ENABLE_INVPCID) != 0;
   w(F.VM_EXIT_CONTROLS, control("VM-exit",
-    C.EXIT_HOST_ADDRESS_SPACE_SIZE | C.EXIT_SAVE_IA32_EFER | C.EXIT_LOAD_IA32_EFER,
+    C.EXIT_SAVE_DEBUG_CONTROLS | C.EXIT_HOST_ADDRESS_SPACE_SIZE | C.EXIT_SAVE_IA32_EFER | C.EXIT_LOAD_IA32_EFER,
     IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS, useTrue));
-  w(F.VM_ENTRY_CONTROLS, control("VM-entry", C.ENTRY_LOAD_IA32_EFER, IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, useTrue));
+  w(F.VM_ENTRY_CONTROLS, control("VM-entry", C.ENTRY_LOAD_DEBUG_CONTROLS | C.ENTRY_LOAD_IA32_EFER, IA32_VMX_ENTRY_CTLS, IA32_VMX_TRUE_ENTRY_CTLS, useTrue));
   w(F.EXCEPTION_BITMAP, 0);
   w(F.EPT_POINTER, eptp);
   w(F.TSC_OFFSET, 0); // the VM's clock offset (kernel/vm/clock.ts), moved by a write to IA32_TSC
   w(F.MSR_BITMAP, msrBitmapPhys);
   w(F.VIRTUAL_PROCESSOR_ID, VPID_GUEST);
   w(F.VMCS_LINK_POINTER, 0xffffffffffffffff); // no shadow VMCS (§26.3.1.5)
-  // CR4.VMXE must stay set in VMX operation: the guest reads 0 there.
-  w(F.CR4_GUEST_HOST_MASK, CR4_VMXE);
-  w(F.CR4_READ_SHADOW, 0);
-  w(F.CR0_GUEST_HOST_MASK, 0);
-  w(F.CR0_READ_SHADOW, CR0_ET | CR0_NE);
+  // The CR0/CR4 guest/host masks and read shadows are the guest state's
+  // (vmcs-guest-state.ts), written at each start.
   return proc;
 }
 

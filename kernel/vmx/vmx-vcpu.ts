@@ -10,12 +10,12 @@ import { ExitInfo } from "../vm/exit";
 import { Vm } from "../vm/vm";
 import { InitialState } from "../vm/initial-state";
 import { decodeVmxExit } from "./exit-decode";
-import { writeGuestState } from "./vmcs-guest-state";
+import { writeGuestState, FixedCrBits } from "./vmcs-guest-state";
 import { instructionErrorText } from "./instruction-errors";
 import { allocPage, physOf } from "../mm/linear";
-import { CR4_VMXE, RFLAGS_IF } from "../arch/x86";
+import { CR0_PG, CR4_PAE, EFER_LMA, RFLAGS_IF } from "../arch/x86";
 import { IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE } from "../vm/msr-policy";
-import { PROC_INTERRUPT_WINDOW_EXITING, PROC_NMI_WINDOW_EXITING } from "./controls";
+import { PROC_INTERRUPT_WINDOW_EXITING, PROC_NMI_WINDOW_EXITING, ENTRY_IA32E_MODE_GUEST } from "./controls";
 import { decodeVectoring } from "./exit-decode";
 import { begin, endl, puts, putDec, putHex } from "../console/console";
 
@@ -23,6 +23,7 @@ import { begin, endl, puts, putDec, putHex } from "../console/console";
 // vector in 7:0, type in 10:8, deliver-error-code 11, valid 31.
 const INTR_DELIVER_ERROR_CODE: u32 = 1 << 11;
 const INTR_VALID: u32 = <u32>1 << 31;
+const pdpte = memory.data(8);
 
 export class VmxVcpu extends Vcpu {
   vmcs: usize;
@@ -39,6 +40,8 @@ export class VmxVcpu extends Vcpu {
   // it (vmx-create.ts; 0: the CPU has no INVEPT).
   eptp: u64 = 0;
   inveptType: u32 = 0;
+  // The fixed CR0/CR4 bits and the guest/host masks, read at each start.
+  crs: FixedCrBits = new FixedCrBits();
 
   constructor(vm: Vm, id: u32, revision: u32) {
     super(vm, id);
@@ -84,7 +87,10 @@ export class VmxVcpu extends Vcpu {
     decodeVmxExit(exit);
     decodeVectoring(exit.vectoring, <u32>vmread(F.IDT_VECTORING_INFO_FIELD), exit.instructionLength);
   }
-  loadState(s: InitialState): void { writeGuestState(s); }
+  loadState(s: InitialState): void {
+    this.crs.read(this.cr4Reserved);
+    writeGuestState(s, this.crs);
+  }
 
   // writeGuestState covers the guest-state area a boot starts from
   // (segments, descriptor tables, CR0/CR3/CR4 and their read shadows, EFER
@@ -121,19 +127,53 @@ export class VmxVcpu extends Vcpu {
   setRsp(v: u64): void { vmwrite(F.GUEST_RSP, v); }
   rflags(): u64 { return vmread(F.GUEST_RFLAGS); }
   setRflags(v: u64): void { vmwrite(F.GUEST_RFLAGS, v); }
-  cr0(): u64 { return vmread(F.GUEST_CR0); }
+  // What the guest reads: the read shadow where the mask owns a bit, the
+  // register elsewhere (SDM Vol. 3C §25.6.6).
+  cr0(): u64 {
+    const m = this.crs.cr0Mask;
+    return (vmread(F.GUEST_CR0) & ~m) | (vmread(F.CR0_READ_SHADOW) & m);
+  }
   cr3(): u64 { return vmread(F.GUEST_CR3); }
-  cr4(): u64 { return vmread(F.GUEST_CR4); }
+  cr4(): u64 {
+    const m = this.crs.cr4Mask;
+    return (vmread(F.GUEST_CR4) & ~m) | (vmread(F.CR4_READ_SHADOW) & m);
+  }
   efer(): u64 { return vmread(F.GUEST_IA32_EFER); }
-  // With "load IA32_EFER" on entry the CPU takes EFER from here; LMA and the
-  // "IA-32e mode guest" entry control follow CR0.PG on their own (SDM Vol. 3C
-  // §28.3.1: VM exits store EFER.LMA into that control).
-  setEfer(v: u64): void { vmwrite(F.GUEST_IA32_EFER, v); }
-  // CR4.VMXE must stay set while the guest runs (CR4 fixed-0); the guest
-  // sees its own value through the read shadow (SDM Vol. 3C §25.6.6).
+  // With "load IA32_EFER" on entry the CPU takes EFER from here. LMA and the
+  // "IA-32e mode guest" entry control must agree (§27.3.1.1); a guest's own
+  // MOV to CR0 keeps them so (VM exits store EFER.LMA into that control,
+  // §28.3.1), one the hypervisor emulates sets both here.
+  setEfer(v: u64): void {
+    vmwrite(F.GUEST_IA32_EFER, v);
+    const entry = <u32>vmread(F.VM_ENTRY_CONTROLS);
+    const want = (v & EFER_LMA) != 0 ? entry | ENTRY_IA32E_MODE_GUEST : entry & ~ENTRY_IA32E_MODE_GUEST;
+    if (want != entry) vmwrite(F.VM_ENTRY_CONTROLS, want);
+  }
+  // The fixed bits (CR0.NE, CR4.VMXE) stay set underneath; the guest sees
+  // its own value through the read shadow.
+  setCr0(v: u64): void {
+    vmwrite(F.GUEST_CR0, this.crs.realCr0(v));
+    vmwrite(F.CR0_READ_SHADOW, v);
+  }
   setCr4(v: u64): void {
-    vmwrite(F.GUEST_CR4, v | CR4_VMXE);
+    vmwrite(F.GUEST_CR4, this.crs.realCr4(v));
     vmwrite(F.CR4_READ_SHADOW, v);
+  }
+  // With EPT and PAE paging the CPU takes the four PDPTEs from the VMCS at
+  // entry (SDM Vol. 3C §27.3.2.4) and a MOV to CR0/CR4 that the guest ran
+  // itself would have loaded them from CR3 (Vol. 3A §4.4.1): load them
+  // here. INVEPT drops the guest's cached translations of every VPID
+  // (§29.4.3.1), as the write would have.
+  pagingChanged(): void {
+    const cr0 = this.cr0();
+    if ((cr0 & CR0_PG) != 0 && (this.cr4() & CR4_PAE) != 0 && (this.efer() & EFER_LMA) == 0) {
+      const at = this.cr3() & 0xffffffe0;
+      for (let i: u32 = 0; i < 4; i++) {
+        const ok = this.vm.memory.read(at + <u64>i * 8, pdpte, 8);
+        vmwrite(F.GUEST_PDPTE0 + i * 2, ok ? load<u64>(pdpte) : 0);
+      }
+    }
+    if (this.inveptType != 0) invept(this.inveptType, this.eptp);
   }
   segmentBase(i: u32): u64 { return vmread(F.GUEST_ES_BASE + i * 2); }
   segmentAr(i: u32): u32 { return <u32>vmread(F.GUEST_ES_AR_BYTES + i * 2); }

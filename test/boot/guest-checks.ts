@@ -64,6 +64,33 @@ export const CHECKS: Record<(typeof PASSING_GUESTS)[number], string[]> = {
     "check: INVD completed: ok",
     "check: prefixed WBINVD and INVD completed: ok",
   ],
+  // Each also fails on the kernel before it (VMX: clearing CR0.NE raised
+  // #GP, DR7 read 0x400 after an exit and its breakpoint never fired; SVM:
+  // CR0 with NW=1, CD=0 made VMRUN refuse the guest).
+  "hostile-cr": [
+    "check: clearing CR0.NE is allowed and CR0 reads it back clear: ok",
+    "check: setting CR0.NE again reads back set: ok",
+    "check: CR0.WP cleared, TS set, CLTS, then CR0 restored: each reads back: ok",
+    "check: CR0 with NW=1, CD=0 raised #GP and left CR0 as it was: ok",
+    "check: CR0 with PG=1, PE=0 raised #GP: ok",
+    "check: CR0 with bit 32 set raised #GP: ok",
+    "check: clearing CR0.PG in 64-bit mode raised #GP: ok",
+    "check: CR4 bits the guest's CPU lacks (LA57 SMXE VMXE 15 PKE CET PKS 31 32 63) raised #GP: ok",
+    "check: CR4 reads VMXE clear: ok",
+    "check: clearing CR4.PAE in long mode raised #GP: ok",
+    "check: CR4.PGE toggled and restored: each reads back: ok",
+    "check: setting CR4.PCIDE with CR3[11:0] != 0 raised #GP: ok",
+    "check: CR4.PCIDE set and cleared where CPUID offers PCID, #GP where not: ok",
+  ],
+  "hostile-dr": [
+    "debug registers written",
+    "check: DR0-DR3 read back after exits: ok",
+    "check: DR7 = 0x402 reads back after an exit: ok",
+    "check: DR6 = 0xffff0ff1 reads back after an exit: ok",
+    "check: DR7 with bit 32 set raised #GP and left DR7 as it was: ok",
+    "check: DR6 with bit 32 set raised #GP: ok",
+    "check: an instruction breakpoint armed before an exit fires after it (#DB, DR6.B0): ok",
+  ],
   "pit-irq": [
     "programming the 8259 pair and the 8254",
     "check: 10 IRQ 0 interrupts through the 8259 at vector 0x20: ok",

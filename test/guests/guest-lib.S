@@ -311,3 +311,90 @@ idt32: .skip 256 * 8
 guest_tsc_khz: .long 0
 guest_t0:      .long 0, 0
 guest_last:    .long 0, 0
+
+/* ---- 64-bit runtime, for guests started in long mode (guest_mode=long64) ---- */
+    .code64
+    .text
+    .global guest_setup64
+/* Load a GDT whose 0x10 is 64-bit code and 0x18 flat data (the selectors
+ * tsvisor starts the guest with, so CS needs no reload), reload the data
+ * segment registers, and load an IDT of 256 interrupt gates that all go to
+ * guest_unexpected64 but #GP (13), which goes to guest_gp64. Clobbers RAX,
+ * RCX, RDX, R8. */
+guest_setup64:
+    lgdt [rip + gdt64_desc]
+    mov ax, 0x18
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor ecx, ecx
+1:  mov eax, ecx
+    lea rdx, [rip + guest_unexpected64]
+    call guest_set_gate64
+    inc ecx
+    cmp ecx, 256
+    jb 1b
+    mov eax, 13
+    lea rdx, [rip + guest_gp64]
+    call guest_set_gate64
+    lidt [rip + idt64_desc]
+    ret
+
+    .global guest_set_gate64
+/* Vector EAX goes to the handler at RDX: a 64-bit interrupt gate (type 0xE,
+ * present, DPL 0, IST 0) with selector 0x10 (SDM Vol. 3A §7.14.1, Figure
+ * 7-8). Clobbers RAX, RDX, R8. */
+guest_set_gate64:
+    lea r8, [rip + idt64]
+    shl eax, 4
+    add rax, r8
+    mov word ptr [rax], dx
+    mov word ptr [rax + 2], 0x10
+    mov word ptr [rax + 4], 0x8e00
+    shr rdx, 16
+    mov word ptr [rax + 6], dx
+    shr rdx, 16
+    mov dword ptr [rax + 8], edx
+    mov dword ptr [rax + 12], 0
+    ret
+
+/* #GP in 64-bit mode: drop the error code, note it in gp_seen, and return
+ * past the gp_skip-byte instruction that faulted. */
+guest_gp64:
+    add rsp, 8
+    push rax
+    movzx eax, byte ptr [rip + gp_skip]
+    add [rsp + 8], rax
+    mov byte ptr [rip + gp_seen], 1
+    pop rax
+    iretq
+
+/* An interrupt or exception no test expects: say so and fail. */
+guest_unexpected64:
+    lea rsi, [rip + unexpected_msg]
+    call guest_puts64
+    lea rsi, [rip + fail_msg]
+    call guest_puts64
+    mov al, 1
+    out EXIT_PORT, al
+    hlt
+    .code16
+
+    .data
+    .balign 8
+gdt64:
+    .quad 0
+    .quad 0
+    .quad 0x00af9a000000ffff        /* 0x10: code, 64-bit (L) */
+    .quad 0x00cf92000000ffff        /* 0x18: data, base 0, 4 GiB */
+gdt64_desc:
+    .word gdt64_desc - gdt64 - 1
+    .long gdt64, 0
+    .balign 8
+idt64_desc:
+    .word 256 * 16 - 1
+    .long idt64, 0
+
+    .bss
+    .balign 16
+idt64: .skip 256 * 16

@@ -16,8 +16,8 @@ describe("VMCS set-up", () => {
     expect(at.get(VMCS.PIN_BASED)).toBe(0x7fn);
     expect(at.get(VMCS.PROC_BASED)).toBe(0x951861fan);
     expect(at.get(VMCS.PROC_BASED2)).toBe(0x10aan);
-    expect(at.get(VMCS.EXIT_CONTROLS)).toBe(0x336ffbn);
-    expect(at.get(VMCS.ENTRY_CONTROLS)).toBe(0x91fbn);
+    expect(at.get(VMCS.EXIT_CONTROLS)).toBe(0x336fffn);
+    expect(at.get(VMCS.ENTRY_CONTROLS)).toBe(0x91ffn);
   });
 
   it("builds EPT entry by entry: 16 MiB of PC-layout RAM — 4 KiB pages around the VGA window, then 2 MiB pages, nothing else", () => {

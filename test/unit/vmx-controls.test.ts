@@ -34,12 +34,13 @@ function profileFrom(model: string): CpuProfile {
 //   secondary 0xa2: enable EPT (1) + enable VPID (5) + unrestricted guest (7),
 //     + enable RDTSCP (3) on all four + enable INVPCID (12) from Haswell on
 //     (Sandy Bridge's allowed-1 secondary controls are 0xff): 0xaa, 0x10aa;
-//   VM-exit 0x336ffb: the default-1 bits 0x36dfb + host address-space size
-//     (9) + save IA32_EFER (20) + load IA32_EFER (21);
-//   VM-entry 0x91fb: the default-1 bits 0x11fb + load IA32_EFER (15); "IA-32e
-//     mode guest" (9) clear, for a real-mode start.
+//   VM-exit 0x336fff: the default-1 bits 0x36dfb + save debug controls (2:
+//     the guest's DR7 and IA32_DEBUGCTL) + host address-space size (9) +
+//     save IA32_EFER (20) + load IA32_EFER (21);
+//   VM-entry 0x91ff: the default-1 bits 0x11fb + load debug controls (2) +
+//     load IA32_EFER (15); "IA-32e mode guest" (9) clear, for a real-mode start.
 const KNOWN_GOOD = {
-  pin: 0x7fn, proc: 0x951861fan, exit: 0x336ffbn, entry: 0x91fbn,
+  pin: 0x7fn, proc: 0x951861fan, exit: 0x336fffn, entry: 0x91ffn,
   proc2: { corei7_sandy_bridge_2600k: 0xaan, corei7_haswell_4770: 0x10aan, corei7_skylake_x: 0x10aan, tigerlake: 0x10aan },
 };
 describe.each(["corei7_sandy_bridge_2600k", "corei7_haswell_4770", "corei7_skylake_x", "tigerlake"])("%s", (model) => {
