@@ -3,7 +3,8 @@
  *
  * GRUB hands over (Multiboot2 spec §3.3): protected mode, paging off,
  * EAX = 0x36D76289, EBX = physical address of the boot information.
- * We build identity page tables for the low 4 GiB with 2 MiB pages, enable
+ * We build identity page tables for the low 4 GiB with 2 MiB pages (and
+ * 4-64 GiB with 1 GiB pages where the CPU has them), enable
  * PAE and EFER.LME, turn paging on and far-jump into a 64-bit code segment
  * (Intel SDM Vol. 3A §10.8.5 "Initializing IA-32e Mode").
  */
@@ -18,7 +19,8 @@
 #define CR0_WP        (1 << 16)
 #define CR0_PE        (1 << 0)
 #define PTE_P_RW      0x3            /* present, writable */
-#define PDE_2M        0x83           /* present, writable, page size (2 MiB) */
+#define PDE_2M        0x83           /* present, writable, page size (2 MiB; 1 GiB in a PDPTE) */
+#define IDENTITY_MAX_GIB 64
 
     .section .text.entry32, "ax"
     .code32
@@ -64,6 +66,27 @@ _start:
     inc ecx
     cmp ecx, 2048
     jb 2b
+    /* 4 GiB to 64 GiB, where guest RAM goes on machines with more memory:
+     * PDPT[4..63] as 1 GiB pages (PS set: SDM Vol. 3A §5.5.4, Table 5-17)
+     * if CPUID.80000001H:EDX[26] (Page1GB) says the CPU has them; without,
+     * the map stays at 4 GiB (identity_map_gib, read by boot/hal.c). */
+    mov eax, 0x80000001
+    cpuid
+    test edx, (1 << 26)
+    jz 4f
+    mov ecx, 4
+3:  mov eax, ecx
+    shl eax, 30                  /* bits 31:30 of i GiB */
+    or eax, PDE_2M               /* present, writable, page size */
+    mov [boot_pdpt + ecx * 8], eax
+    mov eax, ecx
+    shr eax, 2                   /* bits 32+ */
+    mov [boot_pdpt + ecx * 8 + 4], eax
+    inc ecx
+    cmp ecx, IDENTITY_MAX_GIB
+    jb 3b
+    mov dword ptr [identity_map_gib], IDENTITY_MAX_GIB
+4:
 
     mov eax, cr4
     or eax, CR4_PAE
@@ -126,6 +149,10 @@ gdt64:
     .quad 0x00CF92000000FFFF     /* 0x10: data */
     .quad 0, 0                   /* 0x18: 64-bit TSS, filled in by boot/cpu-tables.c */
 gdt64_end:
+    /* How many GiB from 0 the identity map covers (4, or 64: above). */
+    .global identity_map_gib
+    .balign 4
+identity_map_gib: .long 4
     .global gdt64_pointer
 gdt64_pointer:
     .short gdt64_end - gdt64 - 1

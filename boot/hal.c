@@ -9,7 +9,9 @@
 
 extern Z_core_instance_t tsvisor_core;
 
-#define IDENTITY_MAP_END 0x100000000ull   /* boot/entry32.S maps the low 4 GiB */
+/* boot/entry32.S maps the low 4 GiB, or 64 GiB where the CPU has 1 GiB pages. */
+extern uint32_t identity_map_gib;
+#define IDENTITY_MAP_END ((u64)identity_map_gib << 30)
 
 /* A pointer from the core must lie inside its own linear memory; anything else is a core bug. */
 static void check_linear(u32 ptr, u32 len) {
@@ -145,6 +147,8 @@ u32 Z_halZ_rdseed64(struct Z_hal_instance_t* h, u32 out) {
     memcpy(tsvisor_core.w2c_memory.data + out, &v, 8);
     return ok;
 }
+
+u64 Z_halZ_identityMapEnd(struct Z_hal_instance_t* h) { (void)h; return IDENTITY_MAP_END; }
 
 void Z_halZ_halt(struct Z_hal_instance_t* h) {
     (void)h; __asm__ volatile("hlt");

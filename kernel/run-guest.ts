@@ -15,7 +15,7 @@ import { SvmCaps } from "./virt/svm-caps";
 import { VirtKind } from "./virt/report";
 import { createVmxVcpu } from "./vmx/vmx-create";
 import { createSvmVcpu } from "./svm/svm-create";
-import { GuestMemory } from "./vm/guest-memory";
+import { GuestMemory, MMIO_WINDOW_START } from "./vm/guest-memory";
 import { Vm } from "./vm/vm";
 import { Vcpu } from "./vm/vcpu";
 import { runVcpu } from "./vm/vcpu-loop";
@@ -47,7 +47,7 @@ import { cpu } from "./cpu/identify";
 import { addVirtioDevices } from "./virtio-devices";
 import { MmioScratch, MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES } from "../drivers/mmio-scratch";
 import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./console/console";
-import { setBaselineExits, rdtsc } from "./hal/imports";
+import { setBaselineExits, rdtsc, identityMapEnd } from "./hal/imports";
 
 export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 // A kernel guest (Linux, multiboot) by default: room for the kernel's
@@ -55,9 +55,11 @@ export const DEFAULT_GUEST_RAM_MIB: u64 = 16;
 export const DEFAULT_KERNEL_RAM_MIB: u64 = 256;
 // Guest RAM is whole 2 MiB pages under one page directory (kernel/mm/nested-paging.ts).
 const MIN_GUEST_RAM_MIB: i64 = 2;
-// Up to the MMIO window: the hypervisor reaches host frames through its
-// identity map of the low 4 GiB (boot/entry32.S), where guest RAM must lie.
-const MAX_GUEST_RAM_MIB: i64 = 3072;
+// The hypervisor reaches host frames through its identity map
+// (boot/entry32.S: 64 GiB with 1 GiB pages, else 4 GiB), where guest RAM
+// must lie in one run: at most 60 GiB, and where the map ends at 4 GiB, what
+// fits below it (placeGuestRam says so).
+const MAX_GUEST_RAM_MIB: i64 = 61440;
 const COM1: u32 = 0x3f8;
 const COM1_IRQ: u32 = 4;  // ISA IRQ 4, as on every PC
 const PIC_MASTER: u32 = 0x20;
@@ -92,7 +94,9 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64, previousRtc: R
   const portB = new SystemControlPortB(pit);
   const rtc = new RtcCmos(vm.clock, new IrqLine(router, 8), rtcStart);
   if (previousRtc !== null) rtc.takeOver(previousRtc);
-  rtc.setMemorySize(ramBytes < FOUR_GIB ? ramBytes : FOUR_GIB, ramBytes > FOUR_GIB ? ramBytes - FOUR_GIB : 0);
+  // RAM below 4 GiB ends at the MMIO window; the rest is above 4 GiB (kernel/vm/guest-memory.ts).
+  rtc.setMemorySize(ramBytes < MMIO_WINDOW_START ? ramBytes : MMIO_WINDOW_START,
+    ramBytes > MMIO_WINDOW_START ? ramBytes - MMIO_WINDOW_START : 0);
   vm.ports.register(PIC_MASTER, 2, pic.master);
   vm.ports.register(PIC_SLAVE, 2, pic.slave);
   vm.ports.register(ELCR, 2, pic.elcr);
@@ -192,7 +196,7 @@ function guestRamBytes(info: Mb2Info, defaultMiB: u64): u64 {
   const v = optionDecimal(info.cmdline, info.cmdlineLen, "guest_ram");
   if (v == -1) return defaultMiB << 20;
   if (v < MIN_GUEST_RAM_MIB || v > MAX_GUEST_RAM_MIB || (v & 1) != 0) {
-    line("bad guest_ram: give an even number of MiB from 2 to 3072");
+    line("bad guest_ram: give an even number of MiB from 2 to 61440");
     return 0;
   }
   return <u64>v << 20;
@@ -247,11 +251,15 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   if (timeout < 0) return false;
   // Guest RAM: 2 MiB-aligned host frames after the core's memory, clear
   // of the boot modules (kernel/vm/ram-placement.ts).
-  const hostBase = placeGuestRam(info, linearEnd, ramBytes);
+  const mapEnd = identityMapEnd();
+  const hostBase = placeGuestRam(info, linearEnd, ramBytes, mapEnd);
   if (hostBase == NO_PLACE) {
     begin("guest RAM: no usable ");
     putSize(ramBytes);
-    puts(" of host memory clear of the core and the boot modules; the machine needs more memory, or give less guest_ram");
+    puts(" of host memory in one run, clear of the core and the boot modules, below ");
+    putSize(mapEnd);
+    puts(mapEnd <= FOUR_GIB ? " (the hypervisor's map of host memory: this CPU has no 1 GiB pages)" : " (the hypervisor's map of host memory)");
+    puts("; the machine needs more memory, or give less guest_ram");
     endl();
     return false;
   }

@@ -41,6 +41,11 @@
 // boot module and the guest RAM a request names); the ranges do not overlap.
 @external("hal", "physCopy") export declare function physCopy(dst: u64, src: u64, len: u64): void;
 
+// Where the hypervisor's identity map of host memory ends (boot/entry32.S):
+// 4 GiB, or 64 GiB with 1 GiB pages; every physical address the core
+// reads, writes or places guest RAM at lies below it.
+@external("hal", "identityMapEnd") export declare function identityMapEnd(): u64;
+
 // ---- the CPU's random number generators (SDM Vol. 2B RDRAND, RDSEED) ----
 // 64 random bits into linear memory at `out`; 1 if the CPU gave them
 // (CF=1), 0 if it had none ready (CF=0: try again, SDM Vol. 1 §7.3.17).

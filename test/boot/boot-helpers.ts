@@ -50,7 +50,7 @@ export async function bootOn(host: HostName, opts: BootOptions = {}): Promise<Bo
       else input.write(step.text);
     }
   };
-  const r = await runSession(launchFor(host, iso, opts.cpu, { memoryMiB: machineMiB(opts.kernel) }),
+  const r = await runSession(launchFor(host, iso, opts.cpu, { memoryMiB: machineMiB(opts.kernel, opts.cmdline) }),
     { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
   const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
   const guestLines = r.output.split("\n").filter((l) => l !== "" && !l.startsWith("tsvisor: "));

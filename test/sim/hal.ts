@@ -155,6 +155,8 @@ export class SimHal {
     return new Uint8Array(this.memory.buffer);
   }
 
+  // The identity map's end (boot/entry32.S: 4 GiB, or 64 GiB with 1 GiB pages).
+  identityMapEnd = 64n << 30n;
   randomReady = true;
   randomState = 0x9e3779b97f4a7c15n;
   private random(out: number): number {
@@ -310,11 +312,19 @@ export class SimHal {
           const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), len);
           bytes.set(this.linear().subarray(src, src + len), off);
         },
+        // Only what is mapped is cleared: a test may map just part of a large
+        // guest's RAM (the rest stands for memory nobody reads).
         physClear: (phys: bigint, len: bigint) => {
-          const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), Number(len));
-          bytes.fill(0, off, off + Number(len));
-          this.zeroed.push({ phys: BigInt.asUintN(64, phys), len });
+          const start = BigInt.asUintN(64, phys);
+          for (const r of this.phys) {
+            const lo = start > r.base ? start : r.base;
+            const end = r.base + BigInt(r.bytes.length);
+            const hi = start + len < end ? start + len : end;
+            if (lo < hi) r.bytes.fill(0, Number(lo - r.base), Number(hi - r.base));
+          }
+          this.zeroed.push({ phys: start, len });
         },
+        identityMapEnd: () => this.identityMapEnd,
         physCopy: (dst: bigint, src: bigint, len: bigint) => {
           const n = Number(len);
           const from = this.physRegion(BigInt.asUintN(64, src), n);

@@ -105,7 +105,7 @@ describe("the direct boot's launch", () => {
       expect(l.command).toBe("qemu-system-x86_64");
       const at = (a: string[], opt: string) => a[a.indexOf(opt) + 1];
       expect(at(l.args, "-machine")).toBe("pc,accel=tcg");
-      expect(at(l.args, "-cpu")).toBe("qemu64,+svm,+npt,+rdrand");
+      expect(at(l.args, "-cpu")).toBe("qemu64,+svm,+npt,+rdrand,+pdpe1gb");
       expect(at(l.args, "-m")).toBe("256M");
       expect(at(l.args, "-kernel")).toBe(kernel);
       expect(at(l.args, "-initrd")).toBe(initrd);

@@ -115,6 +115,15 @@ describe("the options attach a disk", () => {
     const big = disk("machine-big", MAX_DISK_BYTES);
     expect(machineMiB({ kernel, cmdline: "", disk: { file: big, readOnly: true } })).toBe(KERNEL_GUEST_MACHINE_MIB + 1024);
   });
+
+  it("guest_ram= on the hypervisor's command line gets the machine room for it: below the PCI hole up to 2 GiB, above 4 GiB beyond", () => {
+    expect(machineMiB(undefined, "guest_ram=64")).toBe(64 + 512);
+    expect(machineMiB(undefined, "guest_ram=1024")).toBe(1024 + 512);
+    expect(machineMiB({ kernel, cmdline: "" }, "x=1 guest_ram=2048")).toBe(2048 + 512);
+    // 4 GiB: the 3 GiB a PC keeps below the hole, then the guest's RAM in one run above 4 GiB.
+    expect(machineMiB(undefined, "guest_ram=4096")).toBe(3072 + 4096 + 512);
+    expect(machineMiB(undefined, "guest_ram=4096x")).toBe(GUEST_RAM_MIB);
+  });
 });
 
 describe("the disk on the ISO", () => {

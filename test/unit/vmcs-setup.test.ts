@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { LINEAR_BASE, bootCore } from "../sim/core.js";
 import { skylakeX } from "../sim/cpu-profiles.js";
-import { typicalPc } from "../sim/multiboot2.js";
+import { typicalPc, Mb2Builder, MMAP } from "../sim/multiboot2.js";
 import { VMCS, SimHal } from "../sim/hal.js";
 import { runGuest, powerOff, GUEST_RAM_HOST, MODULE_PHYS } from "../sim/scripted-vmx.js";
 
@@ -71,16 +71,54 @@ describe("guest_ram=", () => {
     expect(entry(pd, 32)).toBe(0n);
   });
 
-  it.each(["3", "0", "4096", "abc", "", "99999999999"])("refuses guest_ram=%s before touching VMX", (v) => {
+  it.each(["3", "0", "61442", "abc", "", "99999999999"])("refuses guest_ram=%s before touching VMX", (v) => {
     const r = runGuest([], skylakeX, undefined, `guest_ram=${v}`);
-    expect(r.lines).toContain("bad guest_ram: give an even number of MiB from 2 to 3072");
+    expect(r.lines).toContain("bad guest_ram: give an even number of MiB from 2 to 61440");
     expect(r.hal.entries).toEqual([]);
     expect(r.poweredOff).toBe("failure");
   });
 
   it("refuses guest RAM larger than the machine's usable memory", () => {
     const r = runGuest([], skylakeX, undefined, "guest_ram=1024");
-    expect(r.lines).toContain("guest RAM: no usable 1024 MiB of host memory clear of the core and the boot modules; the machine needs more memory, or give less guest_ram");
+    expect(r.lines, r.lines.join("\n")).toContain("guest RAM: no usable 1024 MiB of host memory in one run, clear of the core and the boot modules, " +
+      "below 65536 MiB (the hypervisor's map of host memory); the machine needs more memory, or give less guest_ram");
+    expect(r.poweredOff).toBe("failure");
+  });
+
+  // A PC with 8 GiB: RAM to 3 GiB, the PCI hole, 5 GiB from 4 GiB (QEMU's pc machine).
+  const bigPc = () => new Mb2Builder().cmdline("guest_ram=4096").loaderName("GRUB 2.06").basicMeminfo(639, 3 * 1024 * 1024)
+    .mmap([
+      { base: 0n, length: 0x9fc00n, type: MMAP.available },
+      { base: 0x100000n, length: 0xbff00000n, type: MMAP.available },
+      { base: 0xfffc0000n, length: 0x40000n, type: MMAP.reserved },
+      { base: 1n << 32n, length: 5n << 30n, type: MMAP.available },
+    ]).module(MODULE_PHYS, MODULE_PHYS + 1, "scripted.bin").end().build();
+
+  it("puts 4 GiB of guest RAM in the run of host memory above 4 GiB, 3 GiB below the MMIO window and 1 GiB above 4 GiB", () => {
+    const high = new Uint8Array(64 << 20);
+    const r = bootCore(skylakeX, {
+      info: bigPc(),
+      setup: (h) => {
+        h.mapPhysical(BigInt(MODULE_PHYS), new Uint8Array([0xf4]));
+        h.mapPhysical(1n << 32n, high); // the guest's first 64 MiB
+        h.exits = [powerOff];
+      },
+    });
+    expect(r.lines).toContain("VM: 4096 MiB RAM at host 0x100000000, entry 0000:7c00 (real mode)");
+    expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
+    expect(high[0x7c00]).toBe(0xf4); // the guest's image at 0x7c00, in the frames above 4 GiB
+  });
+
+  it("without 1 GiB pages the hypervisor maps 4 GiB of host memory, and says that is why 4 GiB of guest RAM has no place", () => {
+    const r = bootCore(skylakeX, {
+      info: bigPc(),
+      setup: (h) => {
+        h.identityMapEnd = 4n << 30n;
+        h.mapPhysical(BigInt(MODULE_PHYS), new Uint8Array([0xf4]));
+      },
+    });
+    expect(r.lines, r.lines.join("\n")).toContain("guest RAM: no usable 4096 MiB of host memory in one run, clear of the core and the boot modules, " +
+      "below 4096 MiB (the hypervisor's map of host memory: this CPU has no 1 GiB pages); the machine needs more memory, or give less guest_ram");
     expect(r.poweredOff).toBe("failure");
   });
 });

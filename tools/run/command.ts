@@ -158,7 +158,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   // come before what a test guest declares, so the user's win.
   const cmdline = [o.cmdline, o.guestTimeout ? `guest_timeout=${o.guestTimeout}` : ""].filter((w) => w !== "").join(" ");
   const { iso } = await build({ cmdline, guest: plan.kind === "image" ? plan.guest : undefined, kernel });
-  const launch = launchFor(host, iso, o.cpu, { memoryMiB: machineMiB(kernel) });
+  const launch = launchFor(host, iso, o.cpu, { memoryMiB: machineMiB(kernel, cmdline) });
   const timeout = runTimeout(o.timeout, kernel !== undefined, host, process.stdin.isTTY === true);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);

@@ -53,11 +53,27 @@ export const KERNEL_GUEST_MACHINE_MIB = 1024;
 // A kernel guest's machine: KERNEL_GUEST_MACHINE_MIB, and as much again as
 // its disk, which GRUB loads into the machine's memory beside everything
 // else (at most 1 GiB, tools/images/disk-file.ts: 2 GiB in all).
-export function machineMiB(kernel?: KernelGuest): number {
-  if (!kernel) return GUEST_RAM_MIB;
-  const diskMiB = kernel.disk ? Math.ceil(fs.statSync(kernel.disk.file).size / (1024 * 1024)) : 0;
-  return Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB + diskMiB);
+// A `guest_ram=MiB` on the hypervisor's command line asks for more: the
+// guest's RAM is one run of the machine's memory (kernel/vm/ram-placement.ts)
+// beside the hypervisor and the boot modules. Up to 2 GiB it fits below the
+// PC's PCI hole; beyond, it needs a run above 4 GiB, where a PC puts what
+// does not fit below 3 GiB — so the machine gets those 3 GiB and the guest's
+// RAM again above them.
+export function machineMiB(kernel?: KernelGuest, cmdline = ""): number {
+  const diskMiB = kernel?.disk ? Math.ceil(fs.statSync(kernel.disk.file).size / (1024 * 1024)) : 0;
+  const base = kernel ? Math.max(GUEST_RAM_MIB, KERNEL_GUEST_MACHINE_MIB + diskMiB) : GUEST_RAM_MIB;
+  const asked = /(?:^|\s)guest_ram=(\d+)(?:\s|$)/.exec(cmdline);
+  if (!asked) return base;
+  const ram = Number(asked[1]);
+  return Math.max(base, ram <= LOW_RAM_FIT_MIB ? ram + HYPERVISOR_ROOM_MIB + diskMiB : PC_LOW_RAM_MIB + ram + HYPERVISOR_ROOM_MIB);
 }
+// The hypervisor, GRUB and the boot modules (the kernel guest's kernel and
+// initrd) beside the guest's RAM.
+const HYPERVISOR_ROOM_MIB = 512;
+// QEMU's pc machine keeps RAM below 4 GiB up to 3 GiB when it has more than
+// that (hw/i386/pc_piix.c: the rest goes above 4 GiB).
+const PC_LOW_RAM_MIB = 3072;
+const LOW_RAM_FIT_MIB = 2048;
 
 export interface LaunchOptions {
   memoryMiB?: number;
@@ -185,7 +201,7 @@ export function launchMedia(host: HostName, media: BootMedia, cpu?: string, opts
   switch (host) {
     case "qemu":
       // QEMU's TCG emulates SVM with nested paging, not VMX (shared/DESIGN.md).
-      return qemu(media, "tcg", cpu ?? "qemu64,+svm,+npt,+rdrand", mem);
+      return qemu(media, "tcg", cpu ?? "qemu64,+svm,+npt,+rdrand,+pdpe1gb", mem);
     case "kvm": {
       const flag = hostVirtFlag();
       return qemu(media, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"), mem);
