@@ -140,9 +140,10 @@ describe("memory-size bytes (IBM PC/AT CMOS map)", () => {
     expect(insOf(r, exits)).toEqual([0x80, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0x3f, 0, 0, 0]);
   });
 
-  it("6 GiB (probe): 0xff00 units of 64 KiB between 16 MiB and 4 GiB, 2 GiB above 4 GiB (0x008000)", () => {
+  // As guest RAM is laid out (kernel/vm/guest-memory.ts): 3 GiB below the MMIO window, the rest above 4 GiB.
+  it("6 GiB (probe): 0xbf00 units of 64 KiB between 16 MiB and the MMIO window at 3 GiB, 3 GiB above 4 GiB (0x00c000)", () => {
     const r = runDevices(SIZES.flatMap((i): Step[] => [out(0x70, i), inp(0x71)]), { ramMiB: 6144 });
-    expect(r.map(Number)).toEqual([0x80, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0x00, 0x80, 0x00]);
+    expect(r.map(Number)).toEqual([0x80, 0x02, 0xff, 0xff, 0xff, 0xff, 0x00, 0xbf, 0x00, 0xc0, 0x00]);
   });
 });
 
