@@ -27,7 +27,10 @@ const usable = usableHosts(readHostFacts());
 // Processes still running in the run's directory (the emulator and
 // script(1)) are checked with processesIn, so other runs on the machine do not count.
 
-describe("tsvisor run", () => {
+// Each test boots an emulator (and may build an ISO first) while the rest of
+// the suite runs Bochs on the same cores: a generous time-out, as long as the
+// run tool's own (spawnSync above), not the suite's default 30 s.
+describe("tsvisor run", { timeout: 120_000 }, () => {
   it("boots on QEMU, streams the console to stdout and exits 0", () => {
     const r = tsvisor("run", "--host", "qemu", "--timeout", "60");
     expect(r.stdout).toMatch(/^tsvisor: verdict: SVM with nested paging is usable$/m);
