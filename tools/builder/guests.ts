@@ -41,9 +41,10 @@ export function buildTestGuest(name: string): string {
   requireTools("gcc", "ld");
   const src = path.join(GUEST_SRC, `${name}.S`);
   const lib = path.join(GUEST_SRC, `${LIB}.S`);
-  const inc = path.join(GUEST_SRC, "guest.inc");
+  // Every include file counts: a guest's own (#include "x.inc") as well as guest.inc.
+  const incs = fs.readdirSync(GUEST_SRC).filter((f) => f.endsWith(".inc")).sort().map((f) => path.join(GUEST_SRC, f));
   const bin = path.join(GUEST_OUT, `${name}.bin`);
-  const hash = hashInputs([src, lib, inc], "guest-v1");
+  const hash = hashInputs([src, lib, ...incs], "guest-v1");
   if (isFresh(`guest-${name}`, hash, [bin])) return bin;
   fs.mkdirSync(GUEST_OUT, { recursive: true });
   const objs = [src, lib].map((s) => {
