@@ -11,7 +11,7 @@
 //                        when the user switches to it (Ctrl-A c);
 //   00:05.0 virtio-rng   when the CPU has RDSEED or RDRAND.
 import { Mb2Info } from "./boot/multiboot2";
-import { findModule, moduleStart, moduleSize, NO_MODULE } from "./boot/modules";
+import { findModule, moduleHasFlag, moduleStart, moduleSize, NO_MODULE } from "./boot/modules";
 import { Vm } from "./vm/vm";
 import { IrqLine, ApicBus } from "./vm/irq";
 import { IrqRouter } from "./vm/irq-router";
@@ -69,19 +69,6 @@ function add(vm: Vm, bus: PciBus, router: IrqRouter, apic: ApicBus, slot: u32, d
   putDec(irq);
 }
 
-// The second word of module `i`'s string is `word`.
-function moduleFlag(info: Mb2Info, i: i32, word: string): bool {
-  const p = info.moduleNames[i];
-  const len = info.moduleNameLens[i];
-  let at: u32 = 0;
-  while (at < len && load<u8>(p + at) != 0x20) at++;
-  while (at < len && load<u8>(p + at) == 0x20) at++;
-  const n = <u32>word.length;
-  if (len - at < n) return false;
-  for (let k: u32 = 0; k < n; k++) if (<u32>load<u8>(p + at + k) != <u32>word.charCodeAt(k)) return false;
-  return at + n == len || load<u8>(p + at + n) == 0x20;
-}
-
 export function addVirtioDevices(vm: Vm, info: Mb2Info, bus: PciBus, router: IrqRouter, apic: ApicBus): VirtioDevices {
   const out = new VirtioDevices();
   out.odd = new SharedIrq(router, INTX_IRQ_ODD);
@@ -94,7 +81,7 @@ export function addVirtioDevices(vm: Vm, info: Mb2Info, bus: PciBus, router: Irq
     const bytes = moduleSize(info, disk) & ~(SECTOR_BYTES - 1);
     if (bytes == 0) line("virtio-blk: the disk module is smaller than one sector: no disk");
     else {
-      const ro = moduleFlag(info, disk, "ro");
+      const ro = moduleHasFlag(info, disk, "ro");
       add(vm, bus, router, apic, SLOT_BLOCK, new VirtioBlk(moduleStart(info, disk), bytes, ro), out);
       puts(", disk ");
       putSize(bytes);

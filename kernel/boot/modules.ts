@@ -25,6 +25,23 @@ function nameIs(info: Mb2Info, i: u32, role: string): bool {
   return len == n || load<u8>(p + n) == 0x20;
 }
 
+// A word after the role in module `i`'s string (`disk ro`: the flag `ro`).
+export function moduleHasFlag(info: Mb2Info, i: i32, flag: string): bool {
+  const p = info.moduleNames[i];
+  const len = info.moduleNameLens[i];
+  const n = <u32>flag.length;
+  let at: u32 = 0;
+  while (at < len && load<u8>(p + at) != 0x20) at++; // past the role
+  while (at < len) {
+    while (at < len && load<u8>(p + at) == 0x20) at++;
+    let k: u32 = 0;
+    while (k < n && at + k < len && <u32>load<u8>(p + at + k) == <u32>flag.charCodeAt(k)) k++;
+    if (k == n && (at + n == len || load<u8>(p + at + n) == 0x20)) return true;
+    while (at < len && load<u8>(p + at) != 0x20) at++;
+  }
+  return false;
+}
+
 // The index of the first module whose string's first word is `role`, or NO_MODULE.
 export function findModule(info: Mb2Info, role: string): i32 {
   for (let i: u32 = 0; i < info.moduleCount; i++) {
