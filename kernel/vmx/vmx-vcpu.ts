@@ -206,19 +206,18 @@ export class VmxVcpu extends Vcpu {
   }
 
   setNmiWindow(on: bool): void {
-    if (!this.features.nmi) return;
-    const want = on ? this.procControls | PROC_NMI_WINDOW_EXITING : this.procControls & ~PROC_NMI_WINDOW_EXITING;
-    if (want == this.procControls) return;
-    this.procControls = want;
-    vmwrite(F.CPU_BASED_VM_EXEC_CONTROL, want);
+    if (this.features.nmi) this.setProcControl(PROC_NMI_WINDOW_EXITING, on);
   }
 
   // The CPU sets blocking by NMI itself as it delivers the injected NMI
   // (virtual NMIs, SDM Vol. 3C §26.6.1.2).
   noteNmiInjected(): void {}
 
-  setInterruptWindow(on: bool): void {
-    const want = on ? this.procControls | PROC_INTERRUPT_WINDOW_EXITING : this.procControls & ~PROC_INTERRUPT_WINDOW_EXITING;
+  setInterruptWindow(on: bool): void { this.setProcControl(PROC_INTERRUPT_WINDOW_EXITING, on); }
+
+  // One primary processor-based control on or off, written only when it changes.
+  private setProcControl(bit: u32, on: bool): void {
+    const want = on ? this.procControls | bit : this.procControls & ~bit;
     if (want == this.procControls) return;
     this.procControls = want;
     vmwrite(F.CPU_BASED_VM_EXEC_CONTROL, want);
