@@ -28,7 +28,7 @@ import { VERSION, GIT_REVISION } from "./generated/build-info";
 import "./panic";
 // Test probes, exported for the unit tests only: pure functions over the
 // core's units (kernel/probes.ts). boot/ never calls them.
-export { probeScratch, probePortBusRegister, probePortBusAccess } from "./probes";
+export { probeScratch, probePortBusRegister, probePortBusAccess, probeProgressWatch } from "./probes";
 
 // CPUID.01H:EDX bit 9: an on-chip local APIC (SDM Vol. 2A, Table 3-11).
 const CPUID1_EDX_APIC: u32 = 1 << 9;

@@ -6,6 +6,8 @@
 // Arguments and results that do not fit in a return value pass through
 // probeScratch().
 import { PortBus, PortDevice } from "./vm/port-bus";
+import { ProgressWatch } from "./vm/progress";
+import { ExitKind } from "./vm/exit";
 
 const SCRATCH_BYTES: i32 = 1024;
 const scratch = memory.data(SCRATCH_BYTES);
@@ -67,4 +69,25 @@ export function probePortBusAccess(ranges: usize, count: u32, port: u32, size: u
   store<u32>(out, <u32>bus.unclaimedReads, 16);
   store<u32>(out, <u32>bus.unclaimedWrites, 20);
   return read;
+}
+
+// The no-progress detector (kernel/vm/progress.ts) fed `count` runs, each
+// 24 bytes at `runs`: u32 exit kind, u32 moved (0/1), u64 RIP, u32 times.
+// Returns the 1-based number of the exit at which it asked to stop the VM,
+// or 0 if it never did.
+export function probeProgressWatch(runs: usize, count: u32): u32 {
+  const w = new ProgressWatch();
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const at = runs + <usize>i * 24;
+    const kind = <ExitKind>load<u32>(at);
+    const moved = load<u32>(at, 4) != 0;
+    const rip = load<u64>(at, 8);
+    const times = load<u32>(at, 16);
+    for (let t: u32 = 0; t < times; t++) {
+      n++;
+      if (w.stuck(kind, moved, rip)) return n;
+    }
+  }
+  return 0;
 }

@@ -74,7 +74,10 @@ export function handleStringIo(vcpu: Vcpu, exit: ExitInfo, vm: Vm, io: IoExit): 
   if (io.isRep) {
     count -= todo;
     vcpu.setGpr(RCX, (vcpu.gpr(RCX) & ~mask) | count);
-    if (count != 0) return Action.Resume; // RIP stays: the REP goes on
+    if (count != 0) {
+      vcpu.madeProgress();
+      return Action.Resume; // RIP stays: the REP goes on
+    }
   }
   if (vm.stopReason != StopReason.None) return Action.Stop;
   vcpu.advance(exit.instructionLength);

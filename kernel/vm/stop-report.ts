@@ -5,6 +5,8 @@ import { Vcpu, RAX, RBX, RCX, RDX, RSI, RDI, RBP } from "./vcpu";
 import { begin, endl, line, putc, puts, putDec, putHex } from "../console/console";
 import { MmioFailure } from "./mmio/insn";
 import { NO_TRANSLATION } from "./guest-walk";
+import { exitKindName } from "./exit";
+import { NO_PROGRESS_LIMIT } from "./progress";
 
 function reg(name: string, v: u64): void {
   puts(" ");
@@ -150,6 +152,16 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     puts("the length of the exiting instruction is unknown (no NRIP save, bytes not decoded; backend reason ");
     putDec(vm.detail);
     puts("): stopped rather than re-run it forever");
+  } else if (r == StopReason.NoProgress) {
+    puts("no progress: ");
+    putDec(NO_PROGRESS_LIMIT);
+    puts(" ");
+    puts(exitKindName(vcpu.progress.kind));
+    puts(" exits in a row at rip ");
+    putHex(vcpu.progress.rip);
+    puts(", each resumed on the same instruction with nothing injected (backend reason ");
+    putDec(vm.detail);
+    puts("): stopped rather than spin");
   } else if (r == StopReason.OutOfTime) puts("the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
   else {
     puts("unhandled exit (backend reason ");

@@ -11,6 +11,7 @@ import { ExitKind, ExitDispatch, Action, completeDecode } from "./exit";
 import { StopReason } from "./vm";
 import { NEVER } from "./clock";
 import { deliverEvents } from "./events";
+import { isAsyncExit } from "./progress";
 
 export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
   const vm = vcpu.vm;
@@ -34,11 +35,15 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
     const t0 = rdtsc();
     vcpu.decodeExit(exit);
     completeDecode(exit, vcpu.gpr(RCX));
+    vcpu.progressed = false;
     if (exit.kind == ExitKind.EntryFailure) {
       vcpu.reportEntryFailure(exit);
       vm.stop(StopReason.EntryFailed, 0, exit.raw);
     } else if (dispatch(vcpu, exit) == Action.Stop && vm.stopReason == StopReason.None) {
       vm.stop(StopReason.Unhandled, 0, exit.raw);
+    } else if (vm.stopReason == StopReason.None && !isAsyncExit(exit.kind)) {
+      const moved = vcpu.progressed || vcpu.eventQueued;
+      if (vcpu.progress.stuck(exit.kind, moved, moved ? 0 : vcpu.rip())) vm.stop(StopReason.NoProgress, 0, exit.raw);
     }
     const t1 = rdtsc();
     vm.stats.record(exit.kind, t1 - t0);

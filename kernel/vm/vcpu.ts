@@ -19,6 +19,7 @@ import { wrmsr, xsetbv } from "../hal/imports";
 import { IA32_TSC_AUX } from "./msr-policy";
 import { XCR0_X87 } from "../arch/x86";
 import { guestCr4Reserved } from "./control-registers";
+import { ProgressWatch } from "./progress";
 
 export * from "./frame";
 
@@ -55,6 +56,15 @@ export abstract class Vcpu {
   // The CR4 bits the guest may not set (kernel/vm/control-registers.ts),
   // from its CPUID: fixed at each start, before the backend loads its state.
   cr4Reserved: u64 = 0;
+  // This exit's handling moved the guest on: advance() moved RIP, or one
+  // element of a REP was done with RIP left on it (madeProgress). The loop
+  // clears it before each dispatch; with the run of exits that did not
+  // (kernel/vm/progress.ts).
+  progressed: bool = false;
+  progress: ProgressWatch = new ProgressWatch();
+  // The host CPU refused a guest's XSETBV that the checks passed
+  // (kernel/exits/xsetbv.ts): said once.
+  hostRefusedXsetbv: bool = false;
 
   constructor(public vm: Vm, public id: u32) {
     assert(FRAME_BYTES <= 4096);
@@ -110,6 +120,7 @@ export abstract class Vcpu {
     this.eventQueued = false;
     this.exit.vectoring.valid = false;
     this.mmio.failure = MmioFailure.None;
+    this.progress.reset();
     this.msrs.reset();
     this.interrupts = null;
     this.apic = null;
@@ -220,6 +231,12 @@ export abstract class Vcpu {
     this.injectEvent(EVENT_HW_EXCEPTION, vector, errorCode, hasErrorCode && (this.cr0() & CR0_PE) != 0);
   }
 
+  // The instruction did part of its work and runs again from the same RIP
+  // (a REP form's next elements): progress, for kernel/vm/progress.ts.
+  madeProgress(): void {
+    this.progressed = true;
+  }
+
   // Move past the instruction that exited, which ends any interrupt shadow.
   // A length of 0 means the backend could not find it (no NRIP save and
   // bytes it cannot decode): resuming at the same RIP would exit again
@@ -230,6 +247,7 @@ export abstract class Vcpu {
       return;
     }
     this.setRip(this.rip() + length);
+    this.progressed = true;
     this.endInterruptShadow();
   }
 }

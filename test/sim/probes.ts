@@ -9,6 +9,7 @@ interface ProbeExports {
   probeScratch(): number;
   probePortBusRegister(ranges: number, count: number): bigint;
   probePortBusAccess(ranges: number, count: number, port: number, size: number, value: number, out: number): number;
+  probeProgressWatch(runs: number, count: number): number;
 }
 
 // A fresh instance: the probes never boot the core, so the HAL only has to exist.
@@ -61,4 +62,24 @@ export function portBusAccess(ranges: readonly PortRange[], port: number, size: 
     unclaimedReads: u(4),
     unclaimedWrites: u(5),
   };
+}
+
+// One run of exits for the no-progress detector (kernel/vm/progress.ts):
+// `times` exits of exit kind `kind` (kernel/vm/exit.ts ExitKind) at `rip`,
+// each having moved the guest on or not.
+export interface ExitRun { kind: number; moved: boolean; rip: bigint; times: number }
+
+// Feed the runs to a fresh detector: the 1-based number of the exit at
+// which it stops the VM, or 0 if it never does.
+export function progressWatch(runs: readonly ExitRun[]): number {
+  const { c, view, scratch } = core();
+  if (runs.length > 42) throw new Error("the probe takes at most 42 runs");
+  runs.forEach((r, i) => {
+    const at = scratch + i * 24;
+    view.setUint32(at, r.kind, true);
+    view.setUint32(at + 4, r.moved ? 1 : 0, true);
+    view.setBigUint64(at + 8, r.rip, true);
+    view.setUint32(at + 16, r.times, true);
+  });
+  return c.probeProgressWatch(scratch, runs.length) >>> 0;
 }

@@ -148,6 +148,7 @@ function repeatDone(vcpu: Vcpu, d: Insn): bool {
   if (d.rep == 0) return true;
   const count = (vcpu.gpr(RCX) - 1) & sizeMask(d.addressSize);
   setReg(vcpu, d, <i32>RCX, d.addressSize, count);
+  vcpu.madeProgress();
   return count == 0;
 }
 
