@@ -54,13 +54,21 @@ exception_stub_\vec:
     STUB 31,0
 
 exception_common:
-    /* A #GP at rdmsr_safe_insn resumes at its fix-up (boot/msr-safe.S). */
+    /* A #GP at an instruction in the fix-up table resumes at its fix-up
+     * (boot/fault-fixups.S); RAX and RCX are free there (the functions'
+     * callers treat them as clobbered). */
     cmp qword ptr [rsp], 13
     jne 1f
-    lea rax, [rip + rdmsr_safe_insn]
+    lea rcx, [rip + __fixup_table_start]
+3:  lea rax, [rip + __fixup_table_end]
+    cmp rcx, rax
+    jae 1f
+    mov rax, [rcx]
     cmp [rsp + 16], rax
-    jne 1f
-    lea rax, [rip + rdmsr_safe_fixup]
+    je 4f
+    add rcx, 16
+    jmp 3b
+4:  mov rax, [rcx + 8]
     mov [rsp + 16], rax
     add rsp, 16             /* vector and error code */
     iretq

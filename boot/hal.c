@@ -171,8 +171,11 @@ void Z_halZ_mmioWrite32(struct Z_hal_instance_t* h, u64 phys, u32 v) {
     *(volatile uint32_t*)(uintptr_t)phys = v;
 }
 
-void Z_halZ_xsetbv(struct Z_hal_instance_t* h, u32 index, u64 v) {
-    (void)h; __asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+int xsetbv_safe(uint32_t index, uint64_t value);
+
+u32 Z_halZ_xsetbv(struct Z_hal_instance_t* h, u32 index, u64 v) {
+    (void)h;
+    return xsetbv_safe(index, v) == 0 ? 0 : 1;
 }
 
 int rdmsr_safe(uint32_t msr, uint64_t* value);

@@ -8,6 +8,7 @@
 import { Vcpu, RAX, RCX, RDX } from "../vm/vcpu";
 import { ExitInfo, Action } from "../vm/exit";
 import { xsetbv } from "../hal/imports";
+import { begin, endl, puts, putHex } from "../console/console";
 import { guestXcr0Mask } from "../vm/cpuid-policy";
 import { VECTOR_GP, VECTOR_UD, XCR0_AVX, XCR0_SSE, XCR0_X87 } from "../arch/x86";
 
@@ -15,6 +16,17 @@ export function xcr0Valid(value: u64, supported: u64): bool {
   if ((value & XCR0_X87) == 0) return false;
   if ((value & XCR0_AVX) != 0 && (value & XCR0_SSE) == 0) return false;
   return (value & ~supported) == 0;
+}
+
+// Said once per VM (a guest retrying would flood the console): the value
+// and that the guest got #GP for it.
+function reportHostRefusal(vcpu: Vcpu, value: u64): void {
+  if (vcpu.hostRefusedXsetbv) return;
+  vcpu.hostRefusedXsetbv = true;
+  begin("XSETBV: the host CPU refused XCR0=");
+  putHex(value);
+  puts(", which the checks passed; the guest gets #GP");
+  endl();
 }
 
 export function handleXsetbv(vcpu: Vcpu, exit: ExitInfo): Action {
@@ -30,7 +42,15 @@ export function handleXsetbv(vcpu: Vcpu, exit: ExitInfo): Action {
     vcpu.injectException(VECTOR_GP, 0, true);
     return Action.Resume;
   }
-  xsetbv(0, value);
+  // The checks above are the architecture's; a CPU (or an emulator) may
+  // still refuse a value they pass — one whose component dependencies it
+  // checks more strictly, say. Its #GP lands in the HAL, not in a panic,
+  // and goes to the guest as the #GP that XSETBV raises (issue 11 item 1).
+  if (xsetbv(0, value) != 0) {
+    reportHostRefusal(vcpu, value);
+    vcpu.injectException(VECTOR_GP, 0, true);
+    return Action.Resume;
+  }
   vcpu.advance(exit.instructionLength);
   return Action.Resume;
 }

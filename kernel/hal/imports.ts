@@ -95,7 +95,10 @@ export const HOST_SPURIOUS_VECTOR: u32 = 0xff;
 @external("hal", "setBaselineExits") export declare function setBaselineExits(on: u32): void;
 // XSETBV (SDM Vol. 2C): load extended control register `index` (0: XCR0).
 // Needs CR4.OSXSAVE, which the core sets at boot where CPUID shows XSAVE.
-@external("hal", "xsetbv") export declare function xsetbv(index: u32, value: u64): void;
+// Returns 0, or 1 if the CPU refused the value with #GP: the native HAL
+// survives that fault (boot/fault-fixups.S), since the value can be a
+// guest's that passed the core's checks yet not this CPU's.
+@external("hal", "xsetbv") export declare function xsetbv(index: u32, value: u64): u32;
 
 // ---- SVM (AMD APM Vol. 2 §15) ----
 // VMRUN the guest whose VMCB is at `guestVmcb` with the registers in `frame`

@@ -34,4 +34,13 @@ describe("Bochs, cpu corei7_skylake_x", () => {
     expect(r.lines.at(-1)).toBe("machine halted");
     expect(r.verdict).toBe("panic");
   });
+
+  it("a #GP in the host's XSETBV or RDMSR on a refused value lands in its fix-up, and the hypervisor carries on", async () => {
+    const r = await bootOn("bochs", { cmdline: "selftest=host-fault" });
+    expect(r.lines).toContain("selftest: XSETBV of XCR0=0 raised #GP and the hypervisor carried on: ok");
+    expect(r.lines).toContain("selftest: RDMSR of a nonexistent MSR raised #GP and the hypervisor carried on: ok");
+    expect(r.lines).not.toContainEqual(expect.stringMatching(/^PANIC/));
+    expect(r.lines).toContain("boot complete (no guest module given)");
+    expect(r.verdict).toBe("success");
+  });
 });

@@ -7,6 +7,7 @@ export const SELFTEST_TRAPS = ["trap-oob", "trap-unreachable", "trap-stack", "ab
 export const BOOT_TEST_CMDLINES = [
   ...SELFTEST_TRAPS.map((k) => `selftest=${k}`),
   "selftest=cpu-exception",
+  "selftest=host-fault",
   "selftest=no-such-test",
 ];
 

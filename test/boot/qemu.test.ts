@@ -49,7 +49,7 @@ describe("QEMU TCG, -cpu qemu64,+svm,+npt", () => {
 
   it("refuses an unknown selftest and ends the run with status failure", async () => {
     const r = await bootOn("qemu", { cmdline: "selftest=no-such-test" });
-    expect(r.lines).toContain("selftest: unknown kind; known: trap-oob, trap-unreachable, trap-stack, abort, cpu-exception");
+    expect(r.lines).toContain("selftest: unknown kind; known: trap-oob, trap-unreachable, trap-stack, abort, cpu-exception, host-fault");
     expect(r.lines.at(-1)).toBe("power off: status failure");
     expect(r.verdict).toBe("failure");
   });

@@ -100,6 +100,15 @@ export class SimHal {
   // RBR pops it) from simulated TSC `at` on, in order.
   readonly com1Input: { byte: number; at: bigint }[] = [];
   xcr = new Map<number, bigint>([[0, 1n]]);
+  // Whether the simulated CPU refuses an XSETBV with #GP (the native HAL
+  // survives it and returns 1): by default as SDM Vol. 2C XSETBV says — an
+  // index other than 0, x87 (bit 0) clear, AVX (bit 2) without SSE (bit 1),
+  // a component CPUID.(EAX=0DH,ECX=0):EDX:EAX lacks; a test may add a quirk.
+  xsetbvFaults: (index: number, value: bigint) => boolean = (index, value) => {
+    const [eax, , , edx] = this.cpuid(0xd, 0);
+    const supported = (BigInt(edx >>> 0) << 32n) | BigInt(eax >>> 0);
+    return index !== 0 || (value & 1n) === 0n || ((value & 4n) !== 0n && (value & 2n) === 0n) || (value & ~supported) !== 0n;
+  };
   // The simulated SVM: exits to deliver, and VMCB snapshots at each VMRUN.
   linearBase = 0x200000n;
   svmExits: SvmSimExit[] = [];
@@ -372,7 +381,12 @@ export class SimHal {
         },
         invept: () => 0,
         hostTables: () => {},
-        xsetbv: (index: number, v: bigint) => void this.xcr.set(index, BigInt.asUintN(64, v)),
+        xsetbv: (index: number, v: bigint) => {
+          const value = BigInt.asUintN(64, v);
+          if (this.xsetbvFaults(index, value)) return 1;
+          this.xcr.set(index, value);
+          return 0;
+        },
         setBaselineExits: (on: number) => void (this.baselineExits = on !== 0),
         vmEnter: (frame: number) => this.vmEnter(frame),
         svmRun: (frame: number, vmcb: bigint) => this.svmRun(frame, Number(vmcb - this.linearBase)),

@@ -48,7 +48,7 @@ export function inValues(exits: SimExit[], cmdline = ""): number[] {
 // have it at its first entry (after the hypervisor zeroed it and loaded the
 // image: it may overwrite the image).
 export function runGuest(exits: SimExit[], cpu: CpuProfile = skylakeX, guestRam?: (ram: Uint8Array) => void, cmdline = "",
-  code: number[] = [0xf4]) {
+  code: number[] = [0xf4], tweak?: (hal: SimHal) => void) {
   const image = new Uint8Array(code);
   let hal!: SimHal;
   const r = bootCore(cpu, {
@@ -60,6 +60,7 @@ export function runGuest(exits: SimExit[], cpu: CpuProfile = skylakeX, guestRam?
       if (guestRam) h.beforeFirstEntry = () => guestRam(ram);
       h.mapPhysical(GUEST_RAM_HOST, ram);
       h.exits = [...exits];
+      tweak?.(h);
     },
   });
   expect(r.error).toBeNull();

@@ -24,6 +24,22 @@ describe("CR4 and XSETBV", () => {
     expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn);
   });
 
+  it("an XCR0 the checks pass but the host CPU refuses (#GP in the host's XSETBV) becomes the guest's #GP, said once; the VM goes on", () => {
+    const x = { reason: R.XSETBV, instructionLength: 3, regs: { rcx: 0n, rax: 7n, rdx: 0n } };
+    const r = runGuest([x, x, powerOff], undefined, undefined, "", [0xf4], (h) => {
+      h.xsetbvFaults = (_i, v) => v === 7n; // a host quirk: x87|SSE|AVX refused
+    });
+    expect(r.hal.xcr.get(0)).toBe(1n);
+    for (const e of [r.hal.entries[1], r.hal.entries[2]]) {
+      expect(e.vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(0x8000030dn); // #GP, hardware exception, error code
+      expect(e.vmcs.get(VMCS.GUEST_RIP)).toBe(0x7c00n);                   // on the XSETBV, as a fault leaves it
+    }
+    expect(r.lines.filter((l) => l.startsWith("XSETBV: the host CPU refused"))).toEqual([
+      "XSETBV: the host CPU refused XCR0=0x7, which the checks passed; the guest gets #GP",
+    ]);
+    expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
+  });
+
   it("MOV to CR4 setting VMXE raises #GP (VMX is hidden from the guest)", () => {
     // qualification: CR4 (4), MOV to CR (type 0), source register RAX (0)
     const { hal } = runGuest([{ reason: R.CR, qualification: 4n, instructionLength: 3, regs: { rax: 0x2020n } }, powerOff]);

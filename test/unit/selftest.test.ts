@@ -50,9 +50,18 @@ describe("selftest=", () => {
     expect((r.error as GeneralProtectionFault).msr).toBe(0x0badc0de);
   });
 
+  it("host-fault: the HAL's XSETBV and RDMSR report a #GP instead of raising it; the run goes on", () => {
+    const r = run("selftest=host-fault");
+    expect(r.error).toBeNull();
+    expect(r.lines).toContain("selftest: XSETBV of XCR0=0 raised #GP and the hypervisor carried on: ok");
+    expect(r.lines).toContain("selftest: RDMSR of a nonexistent MSR raised #GP and the hypervisor carried on: ok");
+    expect(r.lines).toContain("boot complete (no guest module given)");
+    expect(r.poweredOff).toBe("success");
+  });
+
   it("an unknown kind is refused by name, and the run fails", () => {
     const r = run("quiet selftest=bogus");
-    expect(r.lines).toContain("selftest: unknown kind; known: trap-oob, trap-unreachable, trap-stack, abort, cpu-exception");
+    expect(r.lines).toContain("selftest: unknown kind; known: trap-oob, trap-unreachable, trap-stack, abort, cpu-exception, host-fault");
     expect(r.poweredOff).toBe("failure");
   });
 
