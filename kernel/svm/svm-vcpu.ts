@@ -7,6 +7,7 @@ import { svmRun } from "../hal/imports";
 import * as B from "./vmcb";
 import { kindOfSvmExit, VMEXIT_IOIO, VMEXIT_IRET, VMEXIT_EXCP_BASE } from "./exit-codes";
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
+import { stringIoPrefixes } from "./string-io-prefixes";
 import { decodeCrWrite } from "./cr-decode";
 import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
@@ -43,6 +44,8 @@ const PAGE: u64 = 4096;
 // CS.L in the VMCB's packed segment attribute (APM Vol. 2 §15.5.1:
 // descriptor bits 55:52 in attribute bits 11:8, L is bit 53).
 const ATTRIB_L: u32 = 1 << 9;
+// CS.D (descriptor bit 54): the default operand and address size is 32.
+const ATTRIB_DB: u32 = 1 << 10;
 
 const NO_IRET: u64 = 0xffffffffffffffff;
 // RFLAGS.TF (bit 8) and RF (bit 16); #DB is vector 1 (SDM Vol. 3A §18.3.1.4).
@@ -298,9 +301,9 @@ export class SvmVcpu extends Vcpu {
       if ((info1 & NPF_PAGE_TABLES) != 0) e.access |= ACCESS_PAGE_WALK;
     }
     if (code == VMEXIT_IOIO) {
-      decodeIoio(e.io, info1, this);
       // IOIO always reports the next RIP in EXITINFO2 (§15.10.2).
       e.instructionLength = <u32>(info2 - this.rip());
+      decodeIoio(e.io, info1, this, e.instructionLength);
     } else if (e.kind == ExitKind.CrAccess) {
       const len = this.decodeCr(e);
       e.instructionLength = this.nripSave ? <u32>(load<u64>(this.vmcb + B.NRIP) - this.rip()) : len;
@@ -319,6 +322,17 @@ export class SvmVcpu extends Vcpu {
     const len = decodeCrWrite(bytes, n, mode64, e.cr);
     if (e.cr.type == CR_LMSW) e.cr.lmswSource = <u32>this.gpr(e.cr.gpr) & 0xffff;
     return len;
+  }
+
+  // String I/O: its address size and segment from the `length` bytes at
+  // RIP (./string-io-prefixes.ts), or 0 if they cannot be fetched.
+  stringIoPrefixes(length: u32): u32 {
+    const mode64 = this.mode64();
+    const want = length < MAX_INSN ? length : MAX_INSN;
+    const n = this.fetch(this.codeBase(mode64) + this.rip(), want);
+    if (n == 0 || n < want) return 0;
+    const csD = (<u32>load<u16>(this.vmcb + B.SEG_CS + B.SEG_ATTRIB) & ATTRIB_DB) != 0;
+    return stringIoPrefixes(bytes, n, mode64, csD);
   }
 
   private mode64(): bool {
@@ -375,7 +389,7 @@ function decodeExitIntInfo(e: PendingEvent, info: u64): void {
 const SEG_DS_INDEX: u32 = 3;
 const SEG_ES_INDEX: u32 = 0;
 
-export function decodeIoio(io: IoExit, info1: u64, vcpu: SvmVcpu): void {
+export function decodeIoio(io: IoExit, info1: u64, vcpu: SvmVcpu, length: u32): void {
   io.isIn = (info1 & 1) != 0;
   io.isString = (info1 & (1 << 2)) != 0;
   io.isRep = (info1 & (1 << 3)) != 0;
@@ -383,9 +397,16 @@ export function decodeIoio(io: IoExit, info1: u64, vcpu: SvmVcpu): void {
   io.addressBytes = (info1 & (1 << 7)) != 0 ? 2 : (info1 & (1 << 8)) != 0 ? 4 : 8;
   io.port = <u32>(info1 >> 16) & 0xffff;
   if (!io.isString) return;
+  // The address size and OUTS's segment from the prefixes (./string-io-
+  // prefixes.ts), when the bytes can be fetched; else EXITINFO1's.
+  let segIndex = <u32>((info1 >> 10) & 7);
+  const decoded = vcpu.stringIoPrefixes(length);
+  if (decoded != 0) {
+    io.addressBytes = decoded & 0xff;
+    segIndex = decoded >> 8;
+  }
   // INS stores at ES:rDI; OUTS reads from seg:rSI (the effective segment).
   const mask: u64 = io.addressBytes == 8 ? 0xffffffffffffffff : (<u64>1 << (<u64>io.addressBytes * 8)) - 1;
-  const segIndex = <u32>((info1 >> 10) & 7);
   const seg = io.isIn ? SEG_ES_INDEX : segIndex < 6 ? segIndex : SEG_DS_INDEX;
   io.segment = seg;
   const index = vcpu.gpr(io.isIn ? RDI : RSI) & mask;
