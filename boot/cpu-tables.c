@@ -38,14 +38,17 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 static void set_gate(int v, uint64_t a) {
     idt[v].offset_low = (uint16_t)a;
     idt[v].selector = KERNEL_CS;
-    idt[v].ist = 0;
+    idt[v].ist = 0;  /* no stack switch: the interrupted stack */
     idt[v].type_attr = GATE_INTERRUPT_PRESENT;
     idt[v].offset_mid = (uint16_t)(a >> 16);
     idt[v].offset_high = (uint32_t)(a >> 32);
     idt[v].reserved = 0;
 }
 
-/* 64-bit TSS (SDM Vol. 3A §8.7, Figure 8-11): only its presence matters. */
+/* 64-bit TSS (SDM Vol. 3A §8.7, Figure 8-11): VM entry needs one, and its
+ * IST1 is the stack #PF and #DF run on (SDM Vol. 3A §7.14.5), so that a
+ * fault on the native stack's guard page (boot/address-space.c) still has
+ * a stack to report from. */
 static struct {
     uint32_t reserved0;
     uint64_t rsp[3];
@@ -69,9 +72,18 @@ static void tss_install(void) {
     __asm__ volatile("ltr %w0" : : "r"((uint16_t)TSS_SELECTOR));
 }
 
+/* IST1: 16 KiB for the panic path of #PF and #DF, nothing else. */
+static uint8_t fault_stack[16384] __attribute__((aligned(16)));
+#define IST_FAULT 1
+#define VECTOR_DF 8
+#define VECTOR_PF 14
+
 void idt_install(void) {
+    tss.ist[IST_FAULT - 1] = (uint64_t)(fault_stack + sizeof fault_stack);
     tss_install();
     for (int v = 0; v < 32; v++) set_gate(v, exception_stub_table[v]);
+    idt[VECTOR_DF].ist = IST_FAULT;
+    idt[VECTOR_PF].ist = IST_FAULT;
     set_gate(HOST_TIMER_VECTOR, (uint64_t)host_timer_entry);
     set_gate(HOST_SPURIOUS_VECTOR, (uint64_t)host_spurious_entry);
     struct idt_pointer p = { sizeof(idt) - 1, (uint64_t)idt };

@@ -163,9 +163,14 @@ gdt64_pointer:
 boot_pml4:  .skip 4096
 boot_pdpt:  .skip 4096
 boot_pd:    .skip 4096 * 4
-    .balign 16
+    /* Left unmapped by boot/address-space.c: an overflow of the stack
+     * below faults here instead of writing over the page tables above. */
+    .balign 4096
+    .global boot_stack_guard
+boot_stack_guard:
+    .skip 4096
     .global boot_stack_bottom
 boot_stack_bottom:
-    .skip 512 * 1024              /* the core's native stack; see WASM_RT_MAX_CALL_STACK_DEPTH */
+    .skip 512 * 1024              /* the core's native stack, above its guard page */
     .global boot_stack_top
 boot_stack_top:

@@ -6,6 +6,7 @@
  * and halts: nothing runs on after corruption.
  */
 #include <stdint.h>
+#include "wasm-rt.h"
 #include "native.h"
 
 #define COM1 0x3F8
@@ -59,6 +60,12 @@ static const char* const exception_names[32] = {   /* SDM Vol. 3A Table 6-1 */
 };
 
 void exception_panic(uint64_t vector, uint64_t error, uint64_t rip, uint64_t cr2) {
+    /* A #PF in the guard region after the core's linear memory is a core
+     * access out of bounds (wasm2c's guard-page mode, boot/address-space.c);
+     * one on the native stack's guard page, the call stack exhausted: the
+     * same reports as the checked traps they replace. */
+    if (vector == 14 && fault_in_core_guard(cr2)) wasm_rt_trap(WASM_RT_TRAP_OOB);
+    if (vector == 14 && fault_in_stack_guard(cr2)) wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
     panic_puts("\ntsvisor: PANIC: CPU exception ");
     panic_puts(vector < 32 ? exception_names[vector] : "?");
     panic_puts(" in the hypervisor: error code ");

@@ -1,15 +1,16 @@
 /*
  * Freestanding implementation of the wasm2c runtime (wasm-rt.h, wabt 1.0.32)
- * for bare metal. Memory safety comes from explicit bounds checks
- * (WASM_RT_MEMCHECK_SIGNAL_HANDLER=0) and call-depth counting
- * (WASM_RT_USE_STACK_DEPTH_COUNT): a core bug becomes wasm_rt_trap(), which
- * reports the trap kind and halts, instead of silent corruption.
+ * for bare metal. Memory safety comes from the MMU: the linear memory is
+ * followed by unmapped guard space and the native stack by an unmapped
+ * page (boot/address-space.c; WASM_RT_MEMCHECK_SIGNAL_HANDLER=1, no
+ * call-depth counting). A core bug faults there, and the fault becomes
+ * wasm_rt_trap() (boot/panic.c), which reports the trap kind and halts,
+ * instead of silent corruption.
  */
 #include <stdarg.h>
 #include "wasm-rt.h"
 #include "native.h"
 
-uint32_t wasm_rt_call_stack_depth;
 static bool initialized;
 
 void wasm_rt_init(void) { initialized = true; }
@@ -38,7 +39,8 @@ void wasm_rt_trap(wasm_rt_trap_t trap) {
     halt_forever();
 }
 
-/* ---- linear memory: one memory at the linker-reserved physical region ---- */
+/* ---- linear memory: the linker-reserved physical region, mapped at CORE_VIRT
+ * (boot/address-space.c) as far as its current size: past it, unmapped ---- */
 
 #define WASM_PAGE 65536u
 
@@ -48,7 +50,11 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* mem, uint32_t initial_pages, uint
         panic_puts("\ntsvisor: PANIC: the core's maximum linear memory exceeds the region the linker reserves\n");
         halt_forever();
     }
-    mem->data = __wasm_memory_base;
+    if (!core_memory_map((uint64_t)initial_pages * WASM_PAGE)) {
+        panic_puts("\ntsvisor: PANIC: the core's linear memory outgrows boot/address-space.c's page tables\n");
+        halt_forever();
+    }
+    mem->data = (uint8_t*)(uintptr_t)CORE_VIRT;
     mem->pages = initial_pages;
     mem->max_pages = max_pages;
     mem->size = initial_pages * WASM_PAGE;
@@ -58,6 +64,7 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* mem, uint32_t initial_pages, uint
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* mem, uint32_t delta) {
     uint32_t old = mem->pages;
     if (delta > mem->max_pages - old) return (uint32_t)-1;
+    if (!core_memory_map((uint64_t)(old + delta) * WASM_PAGE)) return (uint32_t)-1;
     memset(mem->data + mem->size, 0, (size_t)delta * WASM_PAGE);
     mem->pages = old + delta;
     mem->size = mem->pages * WASM_PAGE;

@@ -48,10 +48,9 @@ export const CFLAGS = [
   "-std=gnu11", "-O2", "-ffreestanding", "-fno-stack-protector", "-fno-pic", "-fno-pie",
   "-mno-red-zone", "-mgeneral-regs-only", "-mcmodel=small", "-fno-asynchronous-unwind-tables",
   "-Wall", "-Wextra", "-Wno-unused-parameter",
-  // wasm2c runtime: explicit bounds checks and call-depth counting (boot/wasm-rt.c).
-  "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-DWASM_RT_USE_STACK_DEPTH_COUNT=1",
-  // Sized to boot/entry32.S's 512 KiB stack: room for ~500 bytes per frame.
-  "-DWASM_RT_MAX_CALL_STACK_DEPTH=1000",
+  // wasm2c runtime: guard pages instead of bounds checks and call-depth
+  // counting (boot/address-space.c, boot/wasm-rt.c).
+  "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1", "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
   "-DNDEBUG",
 ];
 

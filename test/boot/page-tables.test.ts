@@ -1,0 +1,113 @@
+// The hypervisor's own page tables as the CPU walks them (docs/memory-
+// layout.md): booted on QEMU TCG to a halt in the hypervisor (selftest=
+// abort), then read through QEMU's monitor (`info tlb`: every present
+// translation with its flags). Nothing may be writable and executable; the
+// stack's guard page and the core's guard region must not be mapped.
+import { describe, expect, it } from "vitest";
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { build } from "../../tools/builder/pipeline.js";
+import { launchFor } from "../../tools/run/launch.js";
+
+const ELF = path.resolve(__dirname, "../../build/tsvisor.elf");
+const CORE_VIRT = 0x80_0000_0000n; // boot/native.h
+const GUARD_END = CORE_VIRT + (1n << 33n) + 65536n;
+
+function symbols(): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  for (const l of execFileSync("nm", [ELF], { encoding: "utf8" }).split("\n")) {
+    const [addr, , name] = l.trim().split(/\s+/);
+    if (name) out[name] = BigInt(`0x${addr}`);
+  }
+  return out;
+}
+
+// One `info tlb` line: "VIRT: PHYS FLAGS", flags X G P D A C T U W in that
+// order, '-' where clear (QEMU's print_pte; X is the no-execute bit).
+interface Mapping { virt: bigint; phys: bigint; noExec: boolean; writable: boolean }
+function parseTlb(text: string): Mapping[] {
+  return text.split(/\r?\n/).flatMap((l) => {
+    const m = /^([0-9a-f]{16}): ([0-9a-f]{16}) ([-XGPDACTUW]{9})/.exec(l.trim());
+    return m ? [{ virt: BigInt(`0x${m[1]}`), phys: BigInt(`0x${m[2]}`), noExec: m[3][0] === "X", writable: m[3][8] === "W" }] : [];
+  }).map((e) => ({ ...e, virt: BigInt.asUintN(48, e.virt) }));
+}
+
+async function monitor(sock: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.createConnection(sock);
+    let buf = "";
+    let sent = false;
+    c.on("data", (d) => {
+      buf += d.toString("latin1");
+      if (!sent && buf.includes("(qemu)")) {
+        sent = true;
+        buf = "";
+        c.write(`${command}\n`);
+      } else if (sent && /\(qemu\) $/.test(buf)) {
+        c.end();
+        resolve(buf);
+      }
+    });
+    c.on("error", reject);
+  });
+}
+
+async function waitFor(file: string, text: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fs.existsSync(file) && fs.readFileSync(file, "latin1").includes(text)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`"${text}" never appeared in ${file}`);
+}
+
+describe("the hypervisor's page tables (QEMU TCG, halted in the hypervisor)", () => {
+  it("map nothing writable and executable; code read-only; the stack's guard page and the core's guard region unmapped", async () => {
+    const { iso } = await build({ cmdline: "selftest=abort", quiet: true });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-tlb-"));
+    const sock = path.join(dir, "monitor.sock");
+    const serial = path.join(dir, "com1.txt");
+    const l = launchFor("qemu", iso, undefined, { memoryMiB: 512 });
+    const args = [...l.args];
+    args.splice(args.indexOf("-monitor"), 2, "-monitor", `unix:${sock},server,nowait`);
+    args.splice(args.indexOf("stdio"), 1, `file:${serial}`);
+    const qemu = spawn(l.command, args, { stdio: "ignore" });
+    try {
+      await waitFor(serial, "machine halted", 60_000);
+      const map = parseTlb(await monitor(sock, "info tlb"));
+      const sym = symbols();
+      expect(map.length).toBeGreaterThan(100);
+      // Nothing both writable and executable.
+      expect(map.filter((m) => m.writable && !m.noExec).map((m) => m.virt.toString(16))).toEqual([]);
+      // What executes is the image's .text, mapped read-only at its own address.
+      const exec = map.filter((m) => !m.noExec);
+      expect(exec.length).toBeGreaterThan(0);
+      for (const m of exec) {
+        expect(m.virt).toBeGreaterThanOrEqual(sym.__text_start);
+        expect(m.virt).toBeLessThan(sym.__text_end);
+        expect(m.phys).toBe(m.virt);
+      }
+      // Read-only data is read-only.
+      for (const m of map.filter((x) => x.virt >= sym.__text_end && x.virt < sym.__rodata_end)) expect(m.writable).toBe(false);
+      // The native stack's guard page is not mapped; the stack above it is.
+      expect(map.some((m) => m.virt === sym.boot_stack_guard)).toBe(false);
+      expect(map.some((m) => m.virt === sym.boot_stack_bottom && m.writable)).toBe(true);
+      // The core's linear memory at CORE_VIRT: writable, no-execute, onto
+      // the linker's region; then nothing up to the end of the guard region.
+      const core = map.filter((m) => m.virt >= CORE_VIRT && m.virt < GUARD_END).sort((a, b) => (a.virt < b.virt ? -1 : 1));
+      expect(core.length).toBeGreaterThan(0);
+      core.forEach((m, i) => {
+        expect(m.virt).toBe(CORE_VIRT + BigInt(i) * 4096n); // one run from CORE_VIRT, no holes
+        expect(m.phys).toBe(sym.__wasm_memory_base + BigInt(i) * 4096n);
+        expect(m.noExec && m.writable).toBe(true);
+      });
+    } finally {
+      qemu.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+      l.cleanup();
+    }
+  }, 120_000);
+});
