@@ -20,6 +20,7 @@ import { IA32_TSC_AUX } from "./msr-policy";
 import { XCR0_X87 } from "../arch/x86";
 import { guestCr4Reserved } from "./control-registers";
 import { ProgressWatch } from "./progress";
+import { CpuidTable } from "./cpuid-table";
 
 export * from "./frame";
 
@@ -65,6 +66,8 @@ export abstract class Vcpu {
   // The host CPU refused a guest's XSETBV that the checks passed
   // (kernel/exits/xsetbv.ts): said once.
   hostRefusedXsetbv: bool = false;
+  // The guest's CPUID answers for this boot (kernel/vm/cpuid-table.ts).
+  cpuid: CpuidTable = new CpuidTable();
 
   constructor(public vm: Vm, public id: u32) {
     assert(FRAME_BYTES <= 4096);
@@ -85,6 +88,7 @@ export abstract class Vcpu {
   start(s: InitialState): void {
     this.cr4Reserved = guestCr4Reserved(this);
     this.loadState(s);
+    this.cpuid.build(this);
     this.setGpr(RAX, s.rax);
     this.setGpr(RBX, s.rbx);
     this.setGpr(RSI, s.rsi);
