@@ -42,8 +42,7 @@ import { IoApic, IOAPIC_BASE, IOAPIC_BYTES } from "../drivers/ioapic";
 import { Lapic } from "../drivers/lapic/lapic";
 import { LapicMsrs } from "../drivers/lapic/lapic-msrs";
 import { lapicTimerKhz } from "../drivers/lapic/lapic-timer";
-import { cpuid } from "./cpu/cpuid";
-import { cpu } from "./cpu/identify";
+import { physAddressBits } from "./cpu/identify";
 import { addVirtioDevices } from "./virtio-devices";
 import { MmioScratch, MMIO_SCRATCH_BASE, MMIO_SCRATCH_BYTES } from "../drivers/mmio-scratch";
 import { begin, endl, line, putBytes, putDec, puts, putHex, putSize } from "./console/console";
@@ -116,14 +115,6 @@ export function addLegacyPc(vm: Vm, ramBytes: u64, rtcStart: u64, previousRtc: R
   // The ACPI PM blocks the FADT points at, the SCI on ISA IRQ 9 (kernel/firmware/).
   vm.ports.register(ACPI_PM_BASE, ACPI_PM_BYTES, new AcpiPm(vm, new IrqLine(router, SCI_IRQ)));
   return new LegacyPc(pic, ioapic, router, pit, portB, rtc, pci, fwCfg, kbc);
-}
-
-// The guest's physical-address width: the host's (CPUID 80000008H EAX[7:0],
-// which the guest sees too), or 36 where the leaf is missing or says
-// nothing (SDM Vol. 3A §4.1.4).
-function physAddressBits(): u32 {
-  const bits = cpu.maxExtLeaf >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 0;
-  return bits >= 36 ? bits : 36;
 }
 
 // The vCPU's local APIC (drivers/lapic/): its interrupt controller, with

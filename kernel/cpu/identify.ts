@@ -103,3 +103,11 @@ export function identifyCpu(): CpuInfo {
   }
   return cpu;
 }
+
+// The guest's physical-address width: the host's (CPUID 80000008H EAX[7:0],
+// which the guest sees too), or 36 where the leaf is missing or says
+// nothing (SDM Vol. 3A §4.1.4).
+export function physAddressBits(): u32 {
+  const bits = cpu.maxExtLeaf >= 0x80000008 ? cpuid(0x80000008).eax & 0xff : 0;
+  return bits >= 36 ? bits : 36;
+}

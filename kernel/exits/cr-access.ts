@@ -21,7 +21,10 @@ import { StopReason } from "../vm/vm";
 import { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW } from "../vm/exit";
 import { CR0_PE, CR0_TS, CR4_PCIDE, VECTOR_GP } from "../arch/x86";
 import { AR_L } from "../vm/initial-state";
-import { cr0Load, cr4Load, eferAfterCr0, GP_FAULT, CR0_PAGING, CR4_PAGING } from "../vm/control-registers";
+import {
+  cr0Load, cr4Load, eferAfterCr0, GP_FAULT, CR0_PAGING, CR4_PAGING, CR0_PDPTE_LOAD, CR4_PDPTE_LOAD, paePaging, pdpteValid,
+} from "../vm/control-registers";
+import { physAddressBits } from "../cpu/identify";
 
 const SEG_CS: u32 = 1;
 // LMSW loads CR0 bits 3:0 (PE, MP, EM, TS) and cannot clear PE (SDM Vol. 2A LMSW).
@@ -60,6 +63,19 @@ function fault(vcpu: Vcpu): Action {
   return Action.Resume;
 }
 
+// The PDPTEs a write that keeps PAE paging on would load: at CR3 & ~0x1F
+// (SDM Vol. 3A §4.4.1). Bytes outside guest RAM read as not present, as
+// the VMX backend loads them (kernel/vmx/vmx-vcpu.ts pagingChanged).
+const pdpte = memory.data(8);
+function pdptesValid(vcpu: Vcpu): bool {
+  const at = vcpu.cr3() & 0xffffffe0;
+  const bits = physAddressBits();
+  for (let i: u64 = 0; i < 4; i++) {
+    if (vcpu.vm.memory.read(at + i * 8, pdpte, 8) && !pdpteValid(load<u64>(pdpte), bits)) return false;
+  }
+  return true;
+}
+
 function writeCr0(vcpu: Vcpu, exit: ExitInfo, value: u64): Action {
   const old = vcpu.cr0();
   const efer = vcpu.efer();
@@ -67,6 +83,8 @@ function writeCr0(vcpu: Vcpu, exit: ExitInfo, value: u64): Action {
   const next = cr0Load(old, value, vcpu.cr4(), efer, csL);
   if (next == GP_FAULT) return fault(vcpu);
   const nextEfer = eferAfterCr0(old, next, efer);
+  // PAE paging from here on, after a change the CPU reloads the PDPTEs at (§4.4.1).
+  if (paePaging(next, vcpu.cr4(), nextEfer) && ((old ^ next) & CR0_PDPTE_LOAD) != 0 && !pdptesValid(vcpu)) return fault(vcpu);
   if (nextEfer != efer) vcpu.setEfer(nextEfer);
   vcpu.setCr0(next);
   if (((old ^ next) & CR0_PAGING) != 0) vcpu.pagingChanged();
@@ -78,6 +96,7 @@ function writeCr4(vcpu: Vcpu, exit: ExitInfo, value: u64): Action {
   const old = vcpu.cr4();
   const next = cr4Load(old, value, vcpu.cr4Reserved, vcpu.cr3(), vcpu.efer());
   if (next == GP_FAULT) return fault(vcpu);
+  if (paePaging(vcpu.cr0(), next, vcpu.efer()) && ((old ^ next) & CR4_PDPTE_LOAD) != 0 && !pdptesValid(vcpu)) return fault(vcpu);
   vcpu.setCr4(next);
   // PCIDE 1 → 0 flushes too (§4.10.4.1); CR4_PAGING holds it either way.
   if (((old ^ next) & (CR4_PAGING | CR4_PCIDE)) != 0) vcpu.pagingChanged();

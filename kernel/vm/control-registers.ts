@@ -83,6 +83,26 @@ export function cr4Load(old: u64, value: u64, reserved: u64, cr3: u64, efer: u64
   return value;
 }
 
+// PAE paging (SDM Vol. 3A §4.1.1): CR0.PG and CR4.PAE outside IA-32e mode.
+// A MOV to CR0 or CR4 that leaves it in use and changes one of these bits
+// makes the CPU load the four PDPTEs from CR3, and any present one with a
+// reserved bit set — bits 2:1, 8:5, or above the physical-address width —
+// is #GP(0) (§4.4.1; Vol. 2B MOV CR). The check is the hypervisor's for a
+// write it emulates: VMX takes the PDPTEs from the VMCS and would refuse
+// the entry instead (Vol. 3C §27.3.1.6).
+export const CR0_PDPTE_LOAD: u64 = X.CR0_CD | X.CR0_NW | X.CR0_PG;
+export const CR4_PDPTE_LOAD: u64 = X.CR4_PAE | X.CR4_PGE | X.CR4_PSE | X.CR4_SMEP;
+
+export function paePaging(cr0: u64, cr4: u64, efer: u64): bool {
+  return (cr0 & X.CR0_PG) != 0 && (cr4 & X.CR4_PAE) != 0 && (efer & X.EFER_LMA) == 0;
+}
+
+export function pdpteValid(e: u64, physBits: u32): bool {
+  if ((e & 1) == 0) return true;
+  const reserved: u64 = 0x1e6 | (physBits >= 64 ? 0 : ~((<u64>1 << physBits) - 1));
+  return (e & reserved) == 0;
+}
+
 function bitIf(bit: u64, offered: bool): u64 { return offered ? bit : 0; }
 
 // The CR4 bits the guest may not set: every bit a CPU of the guest's CPUID

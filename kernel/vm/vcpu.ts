@@ -6,11 +6,11 @@
 import { RSP, RAX, RBX, RSI, FRAME_BYTES } from "./frame";
 import { Vm, StopReason } from "./vm";
 import { ExitInfo } from "./exit";
-import { InitialState } from "./initial-state";
+import { InitialState, AR_L } from "./initial-state";
 import { VirtualMsrs } from "./virtual-msrs";
 import { InterruptController } from "./irq";
 import { ApicMsrs } from "./apic-msrs";
-import { CR0_PE } from "../arch/x86";
+import { CR0_PE, EFER_LMA } from "../arch/x86";
 import { allocPage } from "../mm/linear";
 import { hostTimer } from "../platform/host-timer";
 import { GuestFeatures } from "./guest-features";
@@ -33,6 +33,7 @@ export const EVENT_HW_EXCEPTION: u32 = 3;
 export const EVENT_SW_INTERRUPT: u32 = 4;
 export const EVENT_PRIV_SW_EXCEPTION: u32 = 5; // VMX only (INT1)
 export const EVENT_SW_EXCEPTION: u32 = 6;      // VMX: INT3, INTO
+const SEG_CS: u32 = 1; // segment index, SDM encoding order (ES CS SS DS FS GS)
 
 export abstract class Vcpu {
   // The guest's general-purpose registers, filled by the trampoline on
@@ -250,7 +251,15 @@ export abstract class Vcpu {
       this.vm.stop(StopReason.UnknownLength, 0, this.exit.raw);
       return;
     }
-    this.setRip(this.rip() + length);
+    // Outside 64-bit mode the instruction pointer is EIP, 32 bits (SDM Vol.
+    // 1 §3.5; RIP only in 64-bit mode, §3.5.1): past an instruction that
+    // ends at 4 GiB it wraps to 0, and VM entry refuses a RIP with bits
+    // 63:32 set there (SDM Vol. 3C §27.3.1.4). KVM truncates the same way.
+    // The mode is read only when the sum leaves 32 bits: the exit path
+    // spares the VMREADs otherwise.
+    let next = this.rip() + <u64>length;
+    if (next > 0xffffffff && !((this.efer() & EFER_LMA) != 0 && (this.segmentAr(SEG_CS) & AR_L) != 0)) next &= 0xffffffff;
+    this.setRip(next);
     this.progressed = true;
     this.endInterruptShadow();
   }

@@ -13,6 +13,14 @@ export class HaltSignal extends Error {
   }
 }
 
+// The core made more HAL calls than the test allowed (SimHal.callLimit):
+// it would spin forever on a real machine, without entering the guest.
+export class HangSignal extends Error {
+  constructor(limit: number) {
+    super(`the core made ${limit} HAL calls without ending: it hangs`);
+  }
+}
+
 // What real hardware does on RDMSR of an MSR the CPU lacks: #GP.
 export class GeneralProtectionFault extends Error {
   constructor(public readonly msr: number, op: string) {
@@ -32,6 +40,8 @@ const PIT_MODE = 0x43;
 const PIT_HZ = 1_193_182n;
 const TICKS_PER_ACCESS = 1000n;
 const BOCHS_SHUTDOWN_PORT = 0x8900;
+const EFER_LMA = 1n << 10n;                 // SDM Vol. 3A §2.2.1
+const ENTRY_IA32E_MODE_GUEST = 1n << 9n;    // VM-entry control (SDM Vol. 3C Table 25-15)
 
 // One scripted VM exit: what the simulated CPU reports when the core enters the guest.
 export interface SimExit {
@@ -113,6 +123,8 @@ export class SimHal {
   linearBase = 0x200000n;
   svmExits: SvmSimExit[] = [];
   vmruns: { vmcb: Uint8Array; regs: Record<keyof typeof GPR_SLOT, bigint> }[] = [];
+  // Where in linear memory the VMCB of the VMRUN in progress is (for onEntry).
+  vmcbOffset: number | null = null;
   // Physical ranges the core zeroed (physClear), in order.
   readonly zeroed: { phys: bigint; len: bigint }[] = [];
   // Called once, just before the first VM entry or VMRUN (tests put guest
@@ -127,6 +139,11 @@ export class SimHal {
   exits: SimExit[] = [];
   // Snapshots of the VMCS and frame registers at each VM entry, for assertions.
   entries: { vmcs: Map<number, bigint>; regs: Record<keyof typeof GPR_SLOT, bigint> }[] = [];
+  // The most HAL calls a run may make (set before the core is instantiated):
+  // one more throws HangSignal, so that a core that would loop forever ends
+  // the test instead of hanging it. Infinity: no limit.
+  callLimit = Infinity;
+  calls = 0;
 
   // The CPU's own local APIC (enabled xAPIC at the default base, BSP),
   // unless the profile says otherwise through IA32_APIC_BASE.
@@ -251,6 +268,15 @@ export class SimHal {
     this.vmcs.set(VMCS.VM_EXIT_INSTRUCTION_LEN, BigInt(e.instructionLength ?? 0));
     this.vmcs.set(VMCS.GUEST_PHYSICAL_ADDRESS, e.gpa ?? 0n);
     for (const [f, v] of Object.entries(e.fields ?? {})) this.vmcs.set(Number(f), v);
+    // Every VM exit stores IA32_EFER.LMA into the "IA-32e mode guest"
+    // VM-entry control (SDM Vol. 3C §28.3.1: a guest's own MOV to CR0
+    // that switches long mode changes both), so a scripted EFER keeps them
+    // in step as the processor would.
+    const efer = this.vmcs.get(VMCS.GUEST_IA32_EFER);
+    const entry = this.vmcs.get(VMCS.ENTRY_CONTROLS);
+    if (efer !== undefined && entry !== undefined) {
+      this.vmcs.set(VMCS.ENTRY_CONTROLS, (efer & EFER_LMA) !== 0n ? entry | ENTRY_IA32E_MODE_GUEST : entry & ~ENTRY_IA32E_MODE_GUEST);
+    }
     const view = new DataView(this.linear().buffer);
     for (const [k, v] of Object.entries(e.regs ?? {})) view.setBigUint64(frame + GPR_SLOT[k as keyof typeof GPR_SLOT] * 8, v, true);
     return 0;
@@ -258,6 +284,7 @@ export class SimHal {
 
   // VMRUN: record the VMCB the core prepared, then write the next scripted #VMEXIT into it.
   private svmRun(frame: number, vmcb: number): void {
+    this.vmcbOffset = vmcb;
     this.firstEntry();
     this.onEntry?.(this.vmruns.length);
     const mem = this.linear();
@@ -276,121 +303,132 @@ export class SimHal {
   }
 
   imports(): WebAssembly.Imports {
+    const hal = this.halImports();
+    if (this.callLimit === Infinity) return { hal };
+    const counted: Record<string, unknown> = {};
+    for (const [name, f] of Object.entries(hal)) {
+      counted[name] = (...args: never[]) => {
+        if (++this.calls > this.callLimit) throw new HangSignal(this.callLimit);
+        return (f as (...a: never[]) => unknown)(...args);
+      };
+    }
+    return { hal: counted as WebAssembly.ModuleImports };
+  }
+
+  private halImports(): WebAssembly.ModuleImports {
     const ret = (v: number) => v >>> 0;
     return {
-      hal: {
-        inb: (port: number) => this.inb(port),
-        inw: () => 0xffff,
-        inl: () => ret(0xffffffff),
-        outb: (port: number, v: number) => this.out(port, v),
-        outw: (port: number, v: number) => this.out(port, v),
-        outl: (port: number, v: number) => this.out(port, v),
-        rdmsr: (msr: number) => {
-          msr >>>= 0;
-          this.msrReads.push(msr);
-          const v = this.msrs.get(msr);
-          if (v === undefined) throw new GeneralProtectionFault(msr, "read");
-          return v;
-        },
-        rdmsrSafe: (msr: number, out: number) => {
-          msr >>>= 0;
-          this.msrReads.push(msr);
-          const v = this.msrs.get(msr);
-          if (v === undefined) return 0;
-          new DataView(this.linear().buffer).setBigUint64(out, v, true);
-          return 1;
-        },
-        wrmsr: (msr: number, v: bigint) => {
-          msr >>>= 0;
-          if (!this.msrs.has(msr)) throw new GeneralProtectionFault(msr, "wrote");
-          this.msrs.set(msr, BigInt.asUintN(64, v));
-        },
-        cpuid: (leaf: number, subleaf: number, out: number) => {
-          const r = this.cpuid(leaf >>> 0, subleaf >>> 0);
-          const view = new DataView(this.linear().buffer);
-          r.forEach((v, i) => view.setUint32(out + i * 4, v >>> 0, true));
-        },
-        readCr: (n: number) => this.crs.get(n) ?? 0n,
-        writeCr: (n: number, v: bigint) => void this.crs.set(n, BigInt.asUintN(64, v)),
-        rdtsc: () => (this.tsc += TICKS_PER_ACCESS),
-        physRead: (dst: number, phys: bigint, len: number) => {
-          const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), len);
-          this.linear().set(bytes.subarray(off, off + len), dst);
-        },
-        physWrite: (phys: bigint, src: number, len: number) => {
-          const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), len);
-          bytes.set(this.linear().subarray(src, src + len), off);
-        },
-        // Only what is mapped is cleared: a test may map just part of a large
-        // guest's RAM (the rest stands for memory nobody reads).
-        physClear: (phys: bigint, len: bigint) => {
-          const start = BigInt.asUintN(64, phys);
-          for (const r of this.phys) {
-            const lo = start > r.base ? start : r.base;
-            const end = r.base + BigInt(r.bytes.length);
-            const hi = start + len < end ? start + len : end;
-            if (lo < hi) r.bytes.fill(0, Number(lo - r.base), Number(hi - r.base));
-          }
-          this.zeroed.push({ phys: start, len });
-        },
-        identityMapEnd: () => this.identityMapEnd,
-        physCopy: (dst: bigint, src: bigint, len: bigint) => {
-          const n = Number(len);
-          const from = this.physRegion(BigInt.asUintN(64, src), n);
-          const to = this.physRegion(BigInt.asUintN(64, dst), n);
-          to.bytes.set(from.bytes.subarray(from.off, from.off + n), to.off);
-        },
-        // A deterministic generator (xorshift64*), so that tests can predict it;
-        // `randomReady` false makes the instruction report no value (CF=0).
-        rdrand64: (out: number) => this.random(out),
-        rdseed64: (out: number) => this.random(out),
-        halt: () => {
-          throw new HaltSignal();
-        },
-        // STI; HLT; CLI: asleep until the host timer fires (the TSC jumps
-        // there); with no timer armed the processor would never wake.
-        haltWithInterrupts: () => {
-          const at = this.lapic.expiry();
-          if (at === null) throw new Error("the core halted with interrupts on and no host timer armed: it would sleep forever");
-          if (this.tsc < at) this.tsc = at;
-          this.lapic.deliverIfDue(this.tsc);
-          return BigInt(this.lapic.interrupts);
-        },
-        takeInterrupts: () => {
-          this.lapic.deliverIfDue(this.tsc);
-          return BigInt(this.lapic.interrupts);
-        },
-        mmioRead32: (phys: bigint) => {
-          const p = BigInt.asUintN(64, phys);
-          if (!this.lapic.contains(p)) throw new Error(`MMIO read at 0x${p.toString(16)}: no simulated device there`);
-          return this.lapic.read(p);
-        },
-        mmioWrite32: (phys: bigint, v: number) => {
-          const p = BigInt.asUintN(64, phys);
-          if (!this.lapic.contains(p)) throw new Error(`MMIO write at 0x${p.toString(16)}: no simulated device there`);
-          this.lapic.write(p, v);
-        },
-        vmxon: () => 0,
-        vmxoff: () => {},
-        vmclear: () => 0,
-        vmptrld: () => 0,
-        vmread: (field: number) => this.vmcs.get(field) ?? 0n,
-        vmwrite: (field: number, v: bigint) => {
-          this.vmcs.set(field, BigInt.asUintN(64, v));
-          return 0;
-        },
-        invept: () => 0,
-        hostTables: () => {},
-        xsetbv: (index: number, v: bigint) => {
-          const value = BigInt.asUintN(64, v);
-          if (this.xsetbvFaults(index, value)) return 1;
-          this.xcr.set(index, value);
-          return 0;
-        },
-        setBaselineExits: (on: number) => void (this.baselineExits = on !== 0),
-        vmEnter: (frame: number) => this.vmEnter(frame),
-        svmRun: (frame: number, vmcb: bigint) => this.svmRun(frame, Number(vmcb - this.linearBase)),
+      inb: (port: number) => this.inb(port),
+      inw: () => 0xffff,
+      inl: () => ret(0xffffffff),
+      outb: (port: number, v: number) => this.out(port, v),
+      outw: (port: number, v: number) => this.out(port, v),
+      outl: (port: number, v: number) => this.out(port, v),
+      rdmsr: (msr: number) => {
+        msr >>>= 0;
+        this.msrReads.push(msr);
+        const v = this.msrs.get(msr);
+        if (v === undefined) throw new GeneralProtectionFault(msr, "read");
+        return v;
       },
+      rdmsrSafe: (msr: number, out: number) => {
+        msr >>>= 0;
+        this.msrReads.push(msr);
+        const v = this.msrs.get(msr);
+        if (v === undefined) return 0;
+        new DataView(this.linear().buffer).setBigUint64(out, v, true);
+        return 1;
+      },
+      wrmsr: (msr: number, v: bigint) => {
+        msr >>>= 0;
+        if (!this.msrs.has(msr)) throw new GeneralProtectionFault(msr, "wrote");
+        this.msrs.set(msr, BigInt.asUintN(64, v));
+      },
+      cpuid: (leaf: number, subleaf: number, out: number) => {
+        const r = this.cpuid(leaf >>> 0, subleaf >>> 0);
+        const view = new DataView(this.linear().buffer);
+        r.forEach((v, i) => view.setUint32(out + i * 4, v >>> 0, true));
+      },
+      readCr: (n: number) => this.crs.get(n) ?? 0n,
+      writeCr: (n: number, v: bigint) => void this.crs.set(n, BigInt.asUintN(64, v)),
+      rdtsc: () => (this.tsc += TICKS_PER_ACCESS),
+      physRead: (dst: number, phys: bigint, len: number) => {
+        const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), len);
+        this.linear().set(bytes.subarray(off, off + len), dst);
+      },
+      physWrite: (phys: bigint, src: number, len: number) => {
+        const { bytes, off } = this.physRegion(BigInt.asUintN(64, phys), len);
+        bytes.set(this.linear().subarray(src, src + len), off);
+      },
+      // Only what is mapped is cleared: a test may map just part of a large
+      // guest's RAM (the rest stands for memory nobody reads).
+      physClear: (phys: bigint, len: bigint) => {
+        const start = BigInt.asUintN(64, phys);
+        for (const r of this.phys) {
+          const lo = start > r.base ? start : r.base;
+          const end = r.base + BigInt(r.bytes.length);
+          const hi = start + len < end ? start + len : end;
+          if (lo < hi) r.bytes.fill(0, Number(lo - r.base), Number(hi - r.base));
+        }
+        this.zeroed.push({ phys: start, len });
+      },
+      identityMapEnd: () => this.identityMapEnd,
+      physCopy: (dst: bigint, src: bigint, len: bigint) => {
+        const n = Number(len);
+        const from = this.physRegion(BigInt.asUintN(64, src), n);
+        const to = this.physRegion(BigInt.asUintN(64, dst), n);
+        to.bytes.set(from.bytes.subarray(from.off, from.off + n), to.off);
+      },
+      // A deterministic generator (xorshift64*), so that tests can predict it;
+      // `randomReady` false makes the instruction report no value (CF=0).
+      rdrand64: (out: number) => this.random(out),
+      rdseed64: (out: number) => this.random(out),
+      halt: () => {
+        throw new HaltSignal();
+      },
+      // STI; HLT; CLI: asleep until the host timer fires (the TSC jumps
+      // there); with no timer armed the processor would never wake.
+      haltWithInterrupts: () => {
+        const at = this.lapic.expiry();
+        if (at === null) throw new Error("the core halted with interrupts on and no host timer armed: it would sleep forever");
+        if (this.tsc < at) this.tsc = at;
+        this.lapic.deliverIfDue(this.tsc);
+        return BigInt(this.lapic.interrupts);
+      },
+      takeInterrupts: () => {
+        this.lapic.deliverIfDue(this.tsc);
+        return BigInt(this.lapic.interrupts);
+      },
+      mmioRead32: (phys: bigint) => {
+        const p = BigInt.asUintN(64, phys);
+        if (!this.lapic.contains(p)) throw new Error(`MMIO read at 0x${p.toString(16)}: no simulated device there`);
+        return this.lapic.read(p);
+      },
+      mmioWrite32: (phys: bigint, v: number) => {
+        const p = BigInt.asUintN(64, phys);
+        if (!this.lapic.contains(p)) throw new Error(`MMIO write at 0x${p.toString(16)}: no simulated device there`);
+        this.lapic.write(p, v);
+      },
+      vmxon: () => 0,
+      vmxoff: () => {},
+      vmclear: () => 0,
+      vmptrld: () => 0,
+      vmread: (field: number) => this.vmcs.get(field) ?? 0n,
+      vmwrite: (field: number, v: bigint) => {
+        this.vmcs.set(field, BigInt.asUintN(64, v));
+        return 0;
+      },
+      invept: () => 0,
+      hostTables: () => {},
+      xsetbv: (index: number, v: bigint) => {
+        const value = BigInt.asUintN(64, v);
+        if (this.xsetbvFaults(index, value)) return 1;
+        this.xcr.set(index, value);
+        return 0;
+      },
+      setBaselineExits: (on: number) => void (this.baselineExits = on !== 0),
+      vmEnter: (frame: number) => this.vmEnter(frame),
+      svmRun: (frame: number, vmcb: bigint) => this.svmRun(frame, Number(vmcb - this.linearBase)),
     };
   }
 }

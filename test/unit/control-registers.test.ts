@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { VMCS, VMCB, SvmSimExit } from "../sim/hal.js";
 import { runGuest, R, powerOff } from "../sim/scripted-vmx.js";
-import { runSvmGuest, X, ioioOut8, longMode } from "../sim/scripted-svm.js";
+import { runSvmGuest, X, ioioOut8, longMode, protectedMode } from "../sim/scripted-svm.js";
 import { qemuTcgSvm } from "../sim/cpu-profiles.js";
 import { GuestPageTables } from "../sim/guest-paging.js";
 
@@ -89,6 +89,44 @@ describe("VMX: MOV to CR0 and CR4 that exit", () => {
       expect(hal.entries[1].vmcs.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(GP_REAL_MODE);
       expect(hal.entries[1].vmcs.get(VMCS.CR4_READ_SHADOW)).toBe(0n);
     });
+});
+
+// A MOV to CR0 or CR4 that leaves PAE paging on and changes PG, CD, NW,
+// PAE, PGE, PSE or SMEP loads the four PDPTEs from CR3; a present one with
+// a reserved bit set (2:1, 8:5, above MAXPHYADDR) is #GP(0) (SDM Vol. 3A
+// §4.4.1). Under VMX the entry would refuse it instead (Vol. 3C §27.3.1.6),
+// as the exit fuzzer found (test/unit/exit-fuzz.test.ts).
+describe("PAE paging turned on by an emulated write checks the PDPTEs", () => {
+  const PSE = 1n << 4n;
+  const GP_PROTECTED = 0x80000b0dn; // #GP, hardware exception, error code 0
+  const pdptAt = (entry0: bigint) => (ram: Uint8Array) => new DataView(ram.buffer).setBigUint64(0x5000, entry0, true);
+  const paePrepared = {
+    [VMCS.GUEST_CR0]: PE | ET | NE, [VMCS.CR0_READ_SHADOW]: PE | ET | NE, [VMCS.GUEST_CR4]: PAE | VMXE,
+    [VMCS.CR4_READ_SHADOW]: PAE, [VMCS.GUEST_CR3]: 0x5000n, [VMCS.GUEST_ES_AR_BYTES + 2]: 0xc09bn,
+  };
+
+  it("VMX: CR0.PG (clearing NE, so the write exits) over a PDPTE with reserved bits raises #GP", () => {
+    const { hal } = runGuest([movToCr(0, PG | PE | ET, paePrepared), powerOff], undefined, pdptAt(0x83n));
+    const at = hal.entries[1].vmcs;
+    expect(at.get(VMCS.VM_ENTRY_INTR_INFO_FIELD)).toBe(GP_PROTECTED);
+    expect(at.get(VMCS.CR0_READ_SHADOW)).toBe(PE | ET | NE);
+  });
+
+  it("VMX: ... over valid PDPTEs is loaded, with the PDPTEs in the VMCS", () => {
+    const { hal } = runGuest([movToCr(0, PG | PE | ET, paePrepared), powerOff], undefined, pdptAt(0x6001n));
+    const at = hal.entries[1].vmcs;
+    expect(at.get(VMCS.VM_ENTRY_INTR_INFO_FIELD) ?? 0n).toBe(0n);
+    expect(at.get(VMCS.CR0_READ_SHADOW)).toBe(PG | PE | ET);
+    expect(at.get(VMCS.GUEST_PDPTE0)).toBe(0x6001n);
+  });
+
+  it("SVM: MOV CR4 setting PAE under 32-bit paging, over a 32-bit page directory, raises #GP", () => {
+    const save = { ...protectedMode(), [VMCB.CR0]: PG | PE | ET, [VMCB.CR4]: PSE, [VMCB.CR3]: 0x5000n };
+    const r = runSvmGuest(qemuTcgSvm, [{ code: X.CR4_WRITE, rax: PAE | PSE, save }, stopAt(0x7c00n)], MOV_CR4_RAX, "", pdptAt(0x83n));
+    const vmcb = r.hal.vmruns[1].vmcb;
+    expect(u64(vmcb, VMCB.EVENTINJ)).toBe(GP_PROTECTED);
+    expect(u64(vmcb, VMCB.CR4)).toBe(PSE);
+  });
 });
 
 // SVM: the VMCB as the next VMRUN found it.
