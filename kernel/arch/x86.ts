@@ -172,6 +172,7 @@ export const CPUID7_EDX_SERIALIZE: u32 = 1 << 14;
 export const CPUIDD1_EAX_XSAVEOPT: u32 = 1 << 0;
 export const CPUIDD1_EAX_XSAVEC: u32 = 1 << 1;
 export const CPUIDD1_EAX_XGETBV_ECX1: u32 = 1 << 2;
+export const CPUIDD1_EAX_XSAVES: u32 = 1 << 3; // XSAVES, XRSTORS and IA32_XSS
 // Leaf 0DH subleaf n >= 2 ECX: the component is 64-byte aligned in the compacted format.
 export const CPUIDDN_ECX_ALIGNED: u32 = 1 << 1;
 // Leaf 80000001H ECX.

@@ -51,9 +51,11 @@ export function handleCacheFlush(vcpu: Vcpu, exit: ExitInfo): Action {
   return Action.Resume;
 }
 
-// A guest ran a VMX or SVM instruction. Both are hidden from it (CPUID), and
-// on a CPU without them these raise #UD (SDM Vol. 2C VMXON etc.; APM Vol. 3
-// VMRUN etc.), so that is what the guest gets. RIP stays on the instruction.
+// A guest ran a VMX or SVM instruction, or another instruction its CPUID
+// hides that the backend intercepts (MONITOR/MWAIT, ENCLS, INVLPGA). On a
+// CPU without them these raise #UD (SDM Vol. 2C VMXON etc., Vol. 2B
+// MONITOR; APM Vol. 3 VMRUN etc.), so that is what the guest gets. RIP
+// stays on the instruction.
 export function handleVirtInstruction(vcpu: Vcpu, exit: ExitInfo): Action {
   vcpu.injectException(VECTOR_UD, 0, false);
   return Action.Resume;

@@ -8,7 +8,7 @@ import { ExitInfo, Action } from "../vm/exit";
 import { StopReason } from "../vm/vm";
 import {
   msrHandling, MSR_EMULATED, MSR_PASS, IA32_TSC, IA32_APIC_BASE, IA32_MISC_ENABLE, IA32_PAT, IA32_MTRR_DEF_TYPE,
-  IA32_EFER, IA32_TSC_DEADLINE, X2APIC_MSR_FIRST, X2APIC_MSR_LAST,
+  IA32_EFER, IA32_TSC_DEADLINE, IA32_XSS, X2APIC_MSR_FIRST, X2APIC_MSR_LAST,
 } from "../vm/msr-policy";
 import { rdtsc } from "../hal/imports";
 import { EFER_SCE, EFER_LME, EFER_LMA, EFER_NXE, CR0_PG, VECTOR_GP } from "../arch/x86";
@@ -30,7 +30,7 @@ function passedThroughButExited(vcpu: Vcpu, exit: ExitInfo): Action {
 
 export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
   const msr = exit.msr;
-  const how = msrHandling(msr, vcpu.features.rdtscp);
+  const how = msrHandling(msr, vcpu.features.rdtscp, vcpu.features.xsave && vcpu.features.xsaves);
   if (how == MSR_PASS) return passedThroughButExited(vcpu, exit);
   if (how != MSR_EMULATED) {
     vcpu.injectException(VECTOR_GP, 0, true);
@@ -50,6 +50,7 @@ export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
   else if (msr == IA32_PAT) value = m.pat;
   else if (msr == IA32_MTRR_DEF_TYPE) value = m.mtrrDefType;
   else if (msr == IA32_EFER) value = vcpu.efer();
+  // IA32_XSS reads 0: no supervisor component is offered (msr-policy.ts).
   vcpu.setGpr(RAX, value & 0xffffffff);
   vcpu.setGpr(RDX, value >> 32);
   vcpu.advance(exit.instructionLength);
@@ -59,7 +60,7 @@ export function handleMsrRead(vcpu: Vcpu, exit: ExitInfo): Action {
 export function handleMsrWrite(vcpu: Vcpu, exit: ExitInfo): Action {
   const msr = exit.msr;
   const value = (vcpu.gpr(RDX) << 32) | (vcpu.gpr(RAX) & 0xffffffff);
-  const how = msrHandling(msr, vcpu.features.rdtscp);
+  const how = msrHandling(msr, vcpu.features.rdtscp, vcpu.features.xsave && vcpu.features.xsaves);
   if (how == MSR_PASS) return passedThroughButExited(vcpu, exit);
   if (how != MSR_EMULATED || !writeEmulated(vcpu, msr, value)) {
     vcpu.injectException(VECTOR_GP, 0, true);
@@ -113,6 +114,8 @@ function writeEmulated(vcpu: Vcpu, msr: u32, value: u64): bool {
   } else if (msr == IA32_MTRR_DEF_TYPE) {
     if (!mtrrDefTypeValid(value)) return false;
     m.mtrrDefType = value;
+  } else if (msr == IA32_XSS) {
+    return value == 0; // no supervisor component to enable
   } else if (msr == IA32_EFER) {
     if ((value & ~(EFER_WRITABLE | EFER_LMA)) != 0) return false;
     // LME may not change while paging is on (SDM Vol. 3A §10.8.5; APM

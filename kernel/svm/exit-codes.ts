@@ -13,6 +13,7 @@ export const VMEXIT_VINTR: u64 = 0x064;
 export const VMEXIT_IRET: u64 = 0x074;
 export const VMEXIT_CPUID: u64 = 0x072;
 export const VMEXIT_INVD: u64 = 0x076;
+export const VMEXIT_INVLPGA: u64 = 0x07a;
 export const VMEXIT_HLT: u64 = 0x078;
 export const VMEXIT_IOIO: u64 = 0x07b;
 export const VMEXIT_MSR: u64 = 0x07c;
@@ -25,6 +26,9 @@ export const VMEXIT_STGI: u64 = 0x084;
 export const VMEXIT_CLGI: u64 = 0x085;
 export const VMEXIT_SKINIT: u64 = 0x086;
 export const VMEXIT_WBINVD: u64 = 0x089;
+export const VMEXIT_MONITOR: u64 = 0x08a; // MONITOR and MONITORX
+export const VMEXIT_MWAIT: u64 = 0x08b; // MWAIT and MWAITX, unconditionally
+export const VMEXIT_MWAIT_CONDITIONAL: u64 = 0x08c; // the same, with the monitor armed
 export const VMEXIT_XSETBV: u64 = 0x08d;
 export const VMEXIT_NPF: u64 = 0x400;
 export const VMEXIT_INVALID: u64 = 0xffffffffffffffff; // VMRUN refused the guest state
@@ -48,7 +52,10 @@ export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
   if (code == VMEXIT_MSR) return exitInfo1 == 0 ? ExitKind.MsrRead : ExitKind.MsrWrite;
   if (code == VMEXIT_SHUTDOWN) return ExitKind.TripleFault;
   if (code == VMEXIT_VMMCALL) return ExitKind.Hypercall;
-  if (code == VMEXIT_VMRUN || (code > VMEXIT_VMMCALL && code <= VMEXIT_SKINIT)) return ExitKind.VirtInstruction;
+  // The SVM instructions but VMMCALL (the hypercall), INVLPGA, and MONITOR/
+  // MWAIT (hidden by CPUID): #UD in the guest.
+  if (code == VMEXIT_VMRUN || (code > VMEXIT_VMMCALL && code <= VMEXIT_SKINIT) || code == VMEXIT_INVLPGA ||
+    (code >= VMEXIT_MONITOR && code <= VMEXIT_MWAIT_CONDITIONAL)) return ExitKind.VirtInstruction;
   if (code == VMEXIT_XSETBV) return ExitKind.Xsetbv;
   if (code == VMEXIT_INVD || code == VMEXIT_WBINVD) return ExitKind.CacheFlush;
   if (code == VMEXIT_NPF) return ExitKind.NestedPageFault;

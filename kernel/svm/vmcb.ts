@@ -73,6 +73,9 @@ export const MISC1_CPUID: u32 = 1 << 18;
 export const MISC1_IRET: u32 = 1 << 20; // the guest's IRET: the end of its NMI handler (§15.21.3)
 export const MISC1_INVD: u32 = 1 << 22;
 export const MISC1_HLT: u32 = 1 << 24;
+// INVLPGA would flush TLB entries of any ASID, the host's (0) too; SVM is
+// hidden, so it raises #UD (APM Vol. 3 INVLPGA: #UD if EFER.SVME = 0).
+export const MISC1_INVLPGA: u32 = 1 << 26;
 export const MISC1_IOIO_PROT: u32 = 1 << 27;
 export const MISC1_MSR_PROT: u32 = 1 << 28;
 export const MISC1_SHUTDOWN: u32 = <u32>1 << 31;
@@ -84,4 +87,9 @@ export const MISC2_STGI: u32 = 1 << 4;
 export const MISC2_CLGI: u32 = 1 << 5;
 export const MISC2_SKINIT: u32 = 1 << 6;
 export const MISC2_WBINVD: u32 = 1 << 9;
+// MONITOR/MONITORX and MWAIT/MWAITX (unconditionally): hidden by CPUID,
+// so #UD (APM Vol. 3 MONITOR, MWAIT: #UD if CPUID Fn0000_0001_ECX[MONITOR]
+// = 0); running natively they would arm and idle the physical CPU.
+export const MISC2_MONITOR: u32 = 1 << 10;
+export const MISC2_MWAIT: u32 = 1 << 11;
 export const MISC2_XSETBV: u32 = 1 << 13;

@@ -30,7 +30,8 @@
 //   xTPR, DCA; SGX, PT (leaf 14H), MPX, RDT, TSX, PKU/OSPKE, WAITPKG, CET,
 //   TSC_ADJUST, AVX-512, AMX, the speculation-control MSR bits (IBRS, STIBP,
 //   SSBD, L1D_FLUSH, ARCH_CAPABILITIES, CORE_CAPABILITIES...); XSAVES/XSS
-//   (the VMX "enable XSAVES" control is off); HTT, leaves 0BH/1FH and the
+//   under VMX (the "enable XSAVES" control is off; SVM cannot hide them, so
+//   there they are offered, GuestFeatures.xsaves); HTT, leaves 0BH/1FH and the
 //   core counts (one logical processor); AMD's CmpLegacy, ExtApicSpace,
 //   AltMovCr8, OSVW, IBS, SKINIT, WDT, LWP, TCE, NodeId, TOPOEXT, the
 //   performance-counter extensions, FFXSR (EFER.FFXSR is not writable,
@@ -58,6 +59,7 @@ const ALWAYS: u32 = 0 << 4;
 const IF_XSAVE: u32 = 1 << 4;   // GuestFeatures.xsave
 const IF_RDTSCP: u32 = 2 << 4;  // GuestFeatures.rdtscp
 const IF_INVPCID: u32 = 3 << 4; // GuestFeatures.invpcid
+const IF_XSAVES: u32 = 4 << 4;  // GuestFeatures.xsaves
 const COND_MASK: u32 = 0xf0;
 const ANY: u32 = 0xffffffff; // subleaf: every one (the host's answer for it)
 const ALL: u32 = 0xffffffff; // mask: every bit
@@ -143,9 +145,11 @@ const TABLE: StaticArray<u32> = [
   // 0DH.0: XCR0 components the guest may enable (EDX: none above bit 31);
   // EBX/ECX sizes synthesized for them. SDM CPUID leaf 0DH; Vol. 1 §13.2.
   0xd, 0, EAX | IF_XSAVE, GUEST_XCR0,
-  // 0DH.1: XSAVEOPT, XSAVEC, XGETBV with ECX = 1; not XSAVES or XFD, no XSS
-  // components (ECX/EDX); EBX synthesized.
+  // 0DH.1: XSAVEOPT, XSAVEC, XGETBV with ECX = 1; XSAVES only where the
+  // backend cannot hide it (SVM); not XFD, no XSS components (ECX/EDX);
+  // EBX synthesized.
   0xd, 1, EAX | IF_XSAVE, X.CPUIDD1_EAX_XSAVEOPT | X.CPUIDD1_EAX_XSAVEC | X.CPUIDD1_EAX_XGETBV_ECX1,
+  0xd, 1, EAX | IF_XSAVES, X.CPUIDD1_EAX_XSAVES,
   // 0DH.2: the AVX component's size and offset. No subleaf above 2.
   0xd, 2, EAX | IF_XSAVE, ALL,
   0xd, 2, EBX | IF_XSAVE, ALL,
@@ -238,6 +242,7 @@ function applies(condition: u32, f: GuestFeatures): bool {
   if (condition == ALWAYS) return true;
   if (condition == IF_XSAVE) return f.xsave;
   if (condition == IF_RDTSCP) return f.rdtscp;
+  if (condition == IF_XSAVES) return f.xsave && f.xsaves;
   return condition == IF_INVPCID && f.invpcid;
 }
 

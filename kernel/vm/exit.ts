@@ -20,7 +20,7 @@ export enum ExitKind {
   CacheFlush,
   EntryFailure,
   Unhandled,
-  VirtInstruction, // a VMX/SVM instruction: hidden from the guest, so #UD
+  VirtInstruction, // a VMX/SVM instruction, or another CPUID hides (MONITOR/MWAIT, ENCLS): #UD
   TimerTick,       // the hypervisor's own timer in the guest (VMX preemption timer)
   NmiWindow,       // the guest can take an NMI again (VMX NMI-window exiting; SVM: its IRET, intercepted)
   Count,

@@ -25,6 +25,7 @@ export const IA32_SYSENTER_ESP: u32 = 0x175;
 export const IA32_SYSENTER_EIP: u32 = 0x176;
 export const IA32_MISC_ENABLE: u32 = 0x1a0;
 export const IA32_TSC_DEADLINE: u32 = 0x6e0;
+export const IA32_XSS: u32 = 0xda0;
 // The x2APIC registers (SDM Vol. 3A §12.12.1.2, Table 12-6).
 export const X2APIC_MSR_FIRST: u32 = 0x800;
 export const X2APIC_MSR_LAST: u32 = 0x8ff;
@@ -51,6 +52,7 @@ const ALWAYS: u32 = 0;
 const WITH_RDTSCP: u32 = 1; // the guest has RDTSCP/RDPID (kernel/vm/guest-features.ts)
 const ON_AMD_K8_TO_11H: u32 = 2; // the CPU (whose vendor and family the guest sees) is AMD family 0Fh-11h
 const ON_INTEL: u32 = 3;         // the CPU is Intel's
+const WITH_XSAVES: u32 = 4;      // the guest has XSAVES (kernel/vm/guest-features.ts)
 
 const INDEX: StaticArray<u32> = [
   // Emulated. IA32_TSC: the guest's TSC is the host's plus an offset, which
@@ -71,6 +73,11 @@ const INDEX: StaticArray<u32> = [
   // Linux does exactly that, early_init_intel). It reads 0: the guest sees
   // no microcode update, and nothing it writes reaches the host's.
   IA32_BIOS_SIGN_ID,
+  // Emulated where the guest has XSAVES: IA32_XSS, which holds only the
+  // supervisor components CPUID 0DH.1 ECX:EDX offers — none, so it reads 0
+  // and a write of anything else raises #GP (SDM Vol. 4 Table 2-2; Vol. 1
+  // §13.3). The CPU's own stays 0 (GuestFeatures.xsaves).
+  IA32_XSS,
   // Passed through, switched by the CPU on every entry and exit: SYSENTER
   // CS/ESP/EIP and FS/GS base are VMCS guest-state fields (SDM Vol. 3C
   // §25.4.1-2, saved on exit §28.3.2, host values loaded §28.5.1); under
@@ -89,28 +96,30 @@ const INDEX: StaticArray<u32> = [
 ];
 const HANDLING: StaticArray<u32> = [
   MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED, MSR_EMULATED,
-  MSR_EMULATED, MSR_EMULATED,
+  MSR_EMULATED, MSR_EMULATED, MSR_EMULATED,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS, MSR_PASS,
   MSR_PASS,
 ];
 const NEEDS: StaticArray<u32> = [
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
-  ON_AMD_K8_TO_11H, ON_INTEL,
+  ON_AMD_K8_TO_11H, ON_INTEL, WITH_XSAVES,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   ALWAYS, ALWAYS, ALWAYS, ALWAYS, ALWAYS,
   WITH_RDTSCP,
 ];
 
-// How the guest's access to `msr` is handled, given whether it has RDTSCP.
+// How the guest's access to `msr` is handled, given whether it has RDTSCP
+// and XSAVES.
 // The x2APIC range is emulated: the local APIC raises #GP outside x2APIC
 // mode (IA32_APIC_BASE.EXTD clear) and for the registers Table 12-6 lacks.
-export function msrHandling(msr: u32, rdtscp: bool): u32 {
+export function msrHandling(msr: u32, rdtscp: bool, xsaves: bool = false): u32 {
   if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST) return MSR_EMULATED;
   for (let i = 0; i < INDEX.length; i++) {
     if (unchecked(INDEX[i]) != msr) continue;
     const needs = unchecked(NEEDS[i]);
     if (needs == WITH_RDTSCP && !rdtscp) return MSR_GP;
+    if (needs == WITH_XSAVES && !xsaves) return MSR_GP;
     if (needs == ON_AMD_K8_TO_11H && !(cpu.isAmd() && cpu.family >= 0xf && cpu.family <= 0x11)) return MSR_GP;
     if (needs == ON_INTEL && !cpu.isIntel()) return MSR_GP;
     return unchecked(HANDLING[i]);

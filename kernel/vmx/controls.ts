@@ -16,6 +16,13 @@ export const PIN_PREEMPTION_TIMER: u32 = 1 << 6; // counts down in the guest at 
 export const PROC_INTERRUPT_WINDOW_EXITING: u32 = 1 << 2; // exit once the guest can take an interrupt
 export const PROC_USE_TSC_OFFSETTING: u32 = 1 << 3; // RDTSC/RDTSCP/RDMSR(TSC) in the guest add TSC_OFFSET
 export const PROC_HLT_EXITING: u32 = 1 << 7; // the vCPU sleeps in the hypervisor
+// MWAIT and MONITOR exit (basic reasons 36 and 39, SDM Vol. 3C §26.1.3):
+// CPUID hides them (kernel/vm/cpuid-policy.ts), and the guest gets the #UD
+// of a CPU without them (SDM Vol. 2B MONITOR, MWAIT: #UD if
+// CPUID.01H:ECX.MONITOR[bit 3] = 0); running natively they would arm and
+// idle the physical CPU.
+export const PROC_MWAIT_EXITING: u32 = 1 << 10;
+export const PROC_MONITOR_EXITING: u32 = 1 << 29;
 export const PROC_NMI_WINDOW_EXITING: u32 = 1 << 22; // exit once no NMI blocking is left (needs virtual NMIs, §25.6.2)
 // MOV to and from CR8 exit: CR8 is the local APIC model's TPR (kernel/exits/
 // cr-access.ts). Without them, and without a TPR shadow, a 64-bit guest's
@@ -31,6 +38,13 @@ export const PROC2_ENABLE_RDTSCP: u32 = 1 << 3; // else RDTSCP and RDPID raise #
 export const PROC2_ENABLE_VPID: u32 = 1 << 5;
 export const PROC2_UNRESTRICTED_GUEST: u32 = 1 << 7; // real mode and unpaged protected mode run natively
 export const PROC2_ENABLE_INVPCID: u32 = 1 << 12; // else INVPCID raises #UD (§26.3)
+// ENCLS exits for each leaf set in the ENCLS-exiting bitmap (basic reason
+// 60, §26.1.3, §25.6.16): SGX is hidden from the guest, so every leaf exits
+// and raises #UD, as on a CPU without SGX (SDM Vol. 3D §38.2: #UD if
+// CPUID.(EAX=12H,ECX=0H):EAX.SGX1 = 0). Only CPUs with SGX have it; on the
+// others ENCLS raises #UD by itself. ENCLU has no such control
+// (docs/host-differences.md).
+export const PROC2_ENABLE_ENCLS_EXITING: u32 = 1 << 15;
 // VM-exit controls (§25.7.1, Table 25-13).
 // Save debug controls: the exit stores the guest's DR7 and IA32_DEBUGCTL in
 // the guest-state area, before it sets DR7 to 400H and clears DEBUGCTL for

@@ -9,13 +9,18 @@ import {
   VMX_EXIT_INVEPT, VMX_EXIT_INVVPID, VMX_EXIT_CR_ACCESS, VMX_EXIT_IO, VMX_EXIT_RDMSR, VMX_EXIT_WRMSR,
   VMX_EXIT_INVALID_GUEST_STATE, VMX_EXIT_MSR_LOADING, VMX_EXIT_MACHINE_CHECK, VMX_EXIT_EPT_VIOLATION,
   VMX_EXIT_XSETBV, VMX_EXIT_WBINVD, VMX_EXIT_PREEMPTION_TIMER, VMX_EXIT_NMI_WINDOW,
+  VMX_EXIT_MWAIT, VMX_EXIT_MONITOR, VMX_EXIT_ENCLS,
 } from "./exit-reasons";
 export * from "./exit-reasons";
 
 const EXIT_REASON_ENTRY_FAILURE: u32 = <u32>1 << 31;
 
 export function kindOfVmxReason(basic: u32): ExitKind {
-  if ((basic >= VMX_EXIT_VMCLEAR && basic <= VMX_EXIT_VMXON) || basic == VMX_EXIT_INVEPT || basic == VMX_EXIT_INVVPID) {
+  // The VMX instructions, and the instructions whose CPUID bits are hidden
+  // but which the CPU would run (MWAIT, MONITOR, ENCLS: kernel/vmx/
+  // controls.ts): each raises #UD in the guest.
+  if ((basic >= VMX_EXIT_VMCLEAR && basic <= VMX_EXIT_VMXON) || basic == VMX_EXIT_INVEPT || basic == VMX_EXIT_INVVPID ||
+    basic == VMX_EXIT_MWAIT || basic == VMX_EXIT_MONITOR || basic == VMX_EXIT_ENCLS) {
     return ExitKind.VirtInstruction;
   }
   switch (basic) {

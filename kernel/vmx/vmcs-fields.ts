@@ -15,6 +15,7 @@ export const HOST_TR_SELECTOR: u32 = 0x0c0c;
 export const MSR_BITMAP: u32 = 0x2004;
 export const TSC_OFFSET: u32 = 0x2010;
 export const EPT_POINTER: u32 = 0x201a;
+export const ENCLS_EXITING_BITMAP: u32 = 0x202e;
 export const GUEST_PHYSICAL_ADDRESS: u32 = 0x2400;
 export const VMCS_LINK_POINTER: u32 = 0x2800;
 export const GUEST_IA32_DEBUGCTL: u32 = 0x2802;

@@ -50,8 +50,9 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
     C.PIN_EXTERNAL_INTERRUPT_EXITING | C.PIN_NMI_EXITING | preemption | virtualNmis,
     IA32_VMX_PINBASED_CTLS, IA32_VMX_TRUE_PINBASED_CTLS, useTrue));
   const proc = control("processor-based",
-    C.PROC_HLT_EXITING | C.PROC_USE_TSC_OFFSETTING | C.PROC_CR8_LOAD_EXITING | C.PROC_CR8_STORE_EXITING |
-      C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS | C.PROC_ACTIVATE_SECONDARY,
+    C.PROC_HLT_EXITING | C.PROC_MWAIT_EXITING | C.PROC_MONITOR_EXITING | C.PROC_USE_TSC_OFFSETTING |
+      C.PROC_CR8_LOAD_EXITING | C.PROC_CR8_STORE_EXITING | C.PROC_UNCONDITIONAL_IO_EXITING | C.PROC_USE_MSR_BITMAPS |
+      C.PROC_ACTIVATE_SECONDARY,
     IA32_VMX_PROCBASED_CTLS, IA32_VMX_TRUE_PROCBASED_CTLS, useTrue);
   w(F.CPU_BASED_VM_EXEC_CONTROL, proc);
   const procCaps = rdmsr(useTrue ? IA32_VMX_TRUE_PROCBASED_CTLS : IA32_VMX_PROCBASED_CTLS);
@@ -59,7 +60,9 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
   // RDTSCP (with RDPID) and INVPCID run natively once enabled: asked for
   // where the CPU allows them (not required, so never reported missing),
   // and offered by CPUID only where granted (kernel/vm/cpuid-policy.ts).
-  const optional = (C.PROC2_ENABLE_RDTSCP | C.PROC2_ENABLE_INVPCID) & <u32>(rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32);
+  // ENCLS exiting only exists where the CPU has SGX: asked for there.
+  const optional = (C.PROC2_ENABLE_RDTSCP | C.PROC2_ENABLE_INVPCID | C.PROC2_ENABLE_ENCLS_EXITING) &
+    <u32>(rdmsr(IA32_VMX_PROCBASED_CTLS2) >> 32);
   const proc2 = control("secondary",
     C.PROC2_ENABLE_EPT | C.PROC2_ENABLE_VPID | C.PROC2_UNRESTRICTED_GUEST | optional,
     IA32_VMX_PROCBASED_CTLS2, IA32_VMX_PROCBASED_CTLS2, false);
@@ -67,6 +70,9 @@ export function setupControls(eptp: u64, msrBitmapPhys: u64, features: GuestFeat
   const secondary = (proc & C.PROC_ACTIVATE_SECONDARY) != 0;
   features.rdtscp = secondary && (proc2 & C.PROC2_ENABLE_RDTSCP) != 0;
   features.invpcid = secondary && (proc2 & C.PROC2_ENABLE_INVPCID) != 0;
+  // Every ENCLS leaf exits (bit n of the bitmap: EAX = n; EAX of 63 and
+  // above is governed by bit 63, SDM Vol. 3C §25.6.16).
+  if (secondary && (proc2 & C.PROC2_ENABLE_ENCLS_EXITING) != 0) w(F.ENCLS_EXITING_BITMAP, 0xffffffffffffffff);
   w(F.VM_EXIT_CONTROLS, control("VM-exit",
     C.EXIT_SAVE_DEBUG_CONTROLS | C.EXIT_HOST_ADDRESS_SPACE_SIZE | C.EXIT_SAVE_IA32_EFER | C.EXIT_LOAD_IA32_EFER,
     IA32_VMX_EXIT_CTLS, IA32_VMX_TRUE_EXIT_CTLS, useTrue));

@@ -21,7 +21,7 @@ type Regs = readonly [number, number, number, number];
 type Query = { leaf: number; sub: number; cr4: bigint };
 interface Seen { q: Query; guest: Regs }
 // What the backend enabled for the guest, read back from what the core wrote.
-interface Enabled { xsave: boolean; rdtscp: boolean; invpcid: boolean }
+interface Enabled { xsave: boolean; rdtscp: boolean; invpcid: boolean; xsaves: boolean }
 
 const bit = (n: number) => (1 << n) >>> 0;
 const bits = (...ns: number[]) => ns.reduce((m, n) => (m | bit(n)) >>> 0, 0);
@@ -69,7 +69,8 @@ function allowed(leaf: number, sub: number, e: Enabled): Regs | null {
     case 0xd:
       if (!e.xsave) return null;
       if (sub === 0) return [bits(0, 1, 2), 0, 0, 0]; // x87 SSE AVX; EBX/ECX synthesized
-      if (sub === 1) return [bits(0, 1, 2), 0, 0, 0]; // XSAVEOPT XSAVEC XGETBV1; EBX synthesized
+      // XSAVEOPT XSAVEC XGETBV1, and XSAVES where the backend cannot hide it (SVM); EBX synthesized
+      if (sub === 1) return [bits(0, 1, 2) | (e.xsaves ? bit(3) : 0), 0, 0, 0];
       if (sub === 2) return [ALL, ALL, bit(1), 0];    // AVX: size, offset, alignment
       return null;
     case 0x80000000: return [0, ALL, ALL, ALL];
@@ -180,6 +181,7 @@ function checkRule(p: CpuProfile, seen: Seen[], e: Enabled): void {
       expect(has(g[1], 5), `${where}: AVX2`).toBe(e.xsave && has(h[1], 5));
     }
     if (leaf === 0x80000001) expect(has(g[3], 27), `${where}: RDTSCP`).toBe(e.rdtscp && has(h[3], 27));
+    if (leaf === 0xd && sub === 1) expect(has(g[0], 3), `${where}: XSAVES`).toBe(e.xsaves && has(h[0], 3));
   }
   // Never, whatever the host has: VMX, MONITOR, PDCM (01H ECX), HTT (01H EDX), LA57 (07H
   // ECX), SVM (80000001H ECX).
@@ -231,7 +233,10 @@ function vmxRun(p: CpuProfile, qs: Query[]) {
   const seen = qs.map((q, i) => ({ q, guest: regsOf(r.hal.entries[i + 1].regs) }));
   const proc = r.hal.entries[0].vmcs.get(VMCS.PROC_BASED)!;
   const proc2 = (proc & (1n << 31n)) !== 0n ? r.hal.entries[0].vmcs.get(VMCS.PROC_BASED2)! : 0n;
-  const enabled: Enabled = { xsave: hostXsaveOn(r.hal), rdtscp: (proc2 & (1n << 3n)) !== 0n, invpcid: (proc2 & (1n << 12n)) !== 0n };
+  // XSAVES never: "enable XSAVES/XRSTORS" stays off.
+  const enabled: Enabled = {
+    xsave: hostXsaveOn(r.hal), rdtscp: (proc2 & (1n << 3n)) !== 0n, invpcid: (proc2 & (1n << 12n)) !== 0n, xsaves: false,
+  };
   return { r, seen, enabled };
 }
 
@@ -243,8 +248,12 @@ function svmRun(p: CpuProfile, qs: Query[]) {
   const code = qs.flatMap(() => [0x0f, 0xa2]); // CPUID, for a CPU without NRIP save to decode
   const r = runSvmGuest(p, [...exits, svmPowerOff], code);
   const seen = qs.map((q, i) => ({ q, guest: regsOf(r.hal.vmruns[i + 1].regs) }));
-  // Nothing intercepts RDTSCP, RDPID or INVPCID: they run where the host has them.
-  const enabled: Enabled = { xsave: hostXsaveOn(r.hal), rdtscp: has(host(p, 0x80000001, 0)[3], 27), invpcid: has(host(p, 7, 0)[1], 10) };
+  // Nothing intercepts RDTSCP, RDPID or INVPCID, and nothing can intercept
+  // XSAVES (with XSAVE on): they run where the host has them.
+  const xsave = hostXsaveOn(r.hal);
+  const enabled: Enabled = {
+    xsave, rdtscp: has(host(p, 0x80000001, 0)[3], 27), invpcid: has(host(p, 7, 0)[1], 10), xsaves: xsave && has(host(p, 0xd, 1)[0], 3),
+  };
   return { r, seen, enabled };
 }
 
@@ -304,7 +313,7 @@ describe("the rule, on each captured VMX model", () => {
     const p: CpuProfile = { ...cpus.skylakeX, name: "Skylake-X without the RDTSCP/INVPCID controls",
       msrs: { ...cpus.skylakeX.msrs, 0x48b: cpus.skylakeX.msrs[0x48b] & ~(0x1008n << 32n) } };
     const { r, seen, enabled } = vmxRun(p, queries(p));
-    expect(enabled).toEqual({ xsave: true, rdtscp: false, invpcid: false });
+    expect(enabled).toEqual({ xsave: true, rdtscp: false, invpcid: false, xsaves: false });
     expect(r.lines.some((l) => l.includes("lack wanted bits"))).toBe(false);
     checkRule(p, seen, enabled);
     const at = (leaf: number) => seen.find((s) => s.q.leaf === leaf && s.q.sub === 0)!.guest;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { LINEAR_BASE } from "../sim/core.js";
 import { epycRome, qemuTcgSvm } from "../sim/cpu-profiles.js";
-import { VMCS, VMCB } from "../sim/hal.js";
+import { VMCS, VMCB, SvmSimExit } from "../sim/hal.js";
 import { runGuest, powerOff, R } from "../sim/scripted-vmx.js";
 import { runSvmGuest, svmPowerOff, X } from "../sim/scripted-svm.js";
 
@@ -161,6 +161,26 @@ describe("RDMSR and WRMSR exits", () => {
     const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xc0den } }, svmPowerOff], [0x0f, 0x32]);
     expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x8000030dn);
     expect(u64(hal.vmruns[1].vmcb, VMCB.RIP)).toBe(0x7c00n);
+  });
+
+  // IA32_XSS exists with XSAVES (SDM Vol. 4 Table 2-2), which SVM cannot
+  // intercept: where the host has it (EPYC) the guest is offered it, with an
+  // XSS that holds no supervisor component; elsewhere (qemu64) the MSR is absent.
+  it("SVM where the host has XSAVES (EPYC): IA32_XSS reads 0, takes 0, and a component bit gets #GP", () => {
+    const msr = (info1: bigint, nrip: bigint, rax = 0n): SvmSimExit =>
+      ({ code: X.MSR, info1, nrip, rax, regs: { rcx: 0xda0n, rdx: 0n } });
+    const { hal } = runSvmGuest(epycRome, [msr(0n, 0x7c02n, 0x1234n), msr(1n, 0x7c04n), msr(1n, 0x7c06n, 1n), svmPowerOff]);
+    expect(hal.vmruns[1].regs.rax).toBe(0n);
+    expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0n);
+    expect(u64(hal.vmruns[2].vmcb, VMCB.EVENTINJ)).toBe(0n);
+    expect(u64(hal.vmruns[2].vmcb, VMCB.RIP)).toBe(0x7c04n);
+    expect(u64(hal.vmruns[3].vmcb, VMCB.EVENTINJ)).toBe(0x8000030dn);
+    expect(u64(hal.vmruns[3].vmcb, VMCB.RIP)).toBe(0x7c04n);
+  });
+
+  it("SVM where the host has no XSAVES (qemu64): IA32_XSS gets #GP", () => {
+    const { hal } = runSvmGuest(qemuTcgSvm, [{ code: X.MSR, info1: 0n, regs: { rcx: 0xda0n } }, svmPowerOff], [0x0f, 0x32]);
+    expect(u64(hal.vmruns[1].vmcb, VMCB.EVENTINJ)).toBe(0x8000030dn);
   });
 
   it("SVM: RDMSR of EFER hides SVME from the guest", () => {
