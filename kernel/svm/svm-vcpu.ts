@@ -12,7 +12,7 @@ import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
 import { ExitInfo, ExitKind, IoExit, PendingEvent, CR_LMSW, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
 import { Vm } from "../vm/vm";
-import { InitialState, vmxAccessRights } from "../vm/initial-state";
+import { InitialState, vmxAccessRights, svmAttributes } from "../vm/initial-state";
 import { linearToGuestPhysical, NO_TRANSLATION } from "../vm/guest-walk";
 import { allocPage, allocPages, physOf } from "../mm/linear";
 import { EFER_LMA, EFER_SVME, PAT_RESET, RFLAGS_IF } from "../arch/x86";
@@ -45,6 +45,7 @@ const PAGE: u64 = 4096;
 const ATTRIB_L: u32 = 1 << 9;
 
 const NO_IRET: u64 = 0xffffffffffffffff;
+const SEG_SS_INDEX: u32 = 2; // ES CS SS DS FS GS order
 // RFLAGS.TF (bit 8) and RF (bit 16); #DB is vector 1 (SDM Vol. 3A §18.3.1.4).
 const RFLAGS_TF: u64 = 1 << 8;
 const RFLAGS_RF: u64 = 1 << 16;
@@ -184,6 +185,28 @@ export class SvmVcpu extends Vcpu {
   pagingChanged(): void { store<u8>(this.vmcb + B.TLB_CONTROL, TLB_FLUSH_ALL); }
   segmentBase(i: u32): u64 { return load<u64>(this.vmcb + vmcbSegment(i) + B.SEG_BASE); }
   segmentAr(i: u32): u32 { return vmxAccessRights(<u32>load<u16>(this.vmcb + vmcbSegment(i) + B.SEG_ATTRIB)); }
+  segmentSelector(i: u32): u32 { return <u32>load<u16>(this.vmcb + vmcbSegment(i)); }
+  segmentLimit(i: u32): u32 { return load<u32>(this.vmcb + vmcbSegment(i) + B.SEG_LIMIT); }
+  // The packed attribute (svmAttributes); the CPL field follows SS.DPL
+  // (bits 6:5 of the access rights), as VMRUN takes the CPL from it
+  // (APM Vol. 2 §15.5.1) and startCpl sets it at a start.
+  setSegment(i: u32, selector: u32, base: u64, limit: u32, ar: u32): void {
+    const at = this.vmcb + vmcbSegment(i);
+    store<u16>(at, <u16>selector);
+    store<u16>(at + B.SEG_ATTRIB, <u16>svmAttributes(ar));
+    store<u32>(at + B.SEG_LIMIT, limit);
+    store<u64>(at + B.SEG_BASE, base);
+    if (i == SEG_SS_INDEX) store<u8>(this.vmcb + B.CPL, <u8>((ar >> 5) & 3));
+  }
+  gdtrBase(): u64 { return load<u64>(this.vmcb + B.SEG_GDTR + B.SEG_BASE); }
+  gdtrLimit(): u32 { return load<u32>(this.vmcb + B.SEG_GDTR + B.SEG_LIMIT); }
+  idtrBase(): u64 { return load<u64>(this.vmcb + B.SEG_IDTR + B.SEG_BASE); }
+  idtrLimit(): u32 { return load<u32>(this.vmcb + B.SEG_IDTR + B.SEG_LIMIT); }
+  setCr3(x: u64): void { store<u64>(this.vmcb + B.CR3, x); }
+  dr7(): u64 { return load<u64>(this.vmcb + B.DR7); }
+  setDr7(x: u64): void { store<u64>(this.vmcb + B.DR7, x); }
+  // SVM leaves NMI blocking to the hypervisor: as for an injected NMI.
+  blockNmis(): void { this.noteNmiInjected(); }
 
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     store<u64>(this.vmcb + B.EVENTINJ, <u64>vector | (<u64>type << 8) | EVENT_VALID |

@@ -177,6 +177,29 @@ export class VmxVcpu extends Vcpu {
   }
   segmentBase(i: u32): u64 { return vmread(F.GUEST_ES_BASE + i * 2); }
   segmentAr(i: u32): u32 { return <u32>vmread(F.GUEST_ES_AR_BYTES + i * 2); }
+  segmentSelector(i: u32): u32 { return <u32>vmread(F.GUEST_ES_SELECTOR + i * 2); }
+  segmentLimit(i: u32): u32 { return <u32>vmread(F.GUEST_ES_LIMIT + i * 2); }
+  // The VMCS holds the descriptor cache as the CPU keeps it, in the VMX
+  // access-rights encoding (SDM Vol. 3C §25.4.1, Table 25-2); SS.DPL is
+  // the CPL there, so nothing else changes with it.
+  setSegment(i: u32, selector: u32, base: u64, limit: u32, ar: u32): void {
+    vmwrite(F.GUEST_ES_SELECTOR + i * 2, selector);
+    vmwrite(F.GUEST_ES_BASE + i * 2, base);
+    vmwrite(F.GUEST_ES_LIMIT + i * 2, limit);
+    vmwrite(F.GUEST_ES_AR_BYTES + i * 2, ar);
+  }
+  gdtrBase(): u64 { return vmread(F.GUEST_GDTR_BASE); }
+  gdtrLimit(): u32 { return <u32>vmread(F.GUEST_GDTR_LIMIT); }
+  idtrBase(): u64 { return vmread(F.GUEST_IDTR_BASE); }
+  idtrLimit(): u32 { return <u32>vmread(F.GUEST_IDTR_LIMIT); }
+  setCr3(v: u64): void { vmwrite(F.GUEST_CR3, v); }
+  dr7(): u64 { return vmread(F.GUEST_DR7); }
+  setDr7(v: u64): void { vmwrite(F.GUEST_DR7, v); }
+  // Blocking by NMI, bit 3 of the interruptibility state (Table 25-3),
+  // which the guest's IRET ends (virtual NMIs, §26.7.1.2).
+  blockNmis(): void {
+    vmwrite(F.GUEST_INTERRUPTIBILITY_INFO, vmread(F.GUEST_INTERRUPTIBILITY_INFO) | 8);
+  }
 
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     vmwrite(F.VM_ENTRY_INTR_INFO_FIELD, vector | (type << 8) | INTR_VALID | (deliverErrorCode ? INTR_DELIVER_ERROR_CODE : 0));
