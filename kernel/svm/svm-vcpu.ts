@@ -8,6 +8,7 @@ import * as B from "./vmcb";
 import { kindOfSvmExit, VMEXIT_IOIO, VMEXIT_IRET, VMEXIT_EXCP_BASE } from "./exit-codes";
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
 import { decodeCrWrite } from "./cr-decode";
+import { decodeSvmTaskSwitch } from "./task-switch-decode";
 import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
 import { ExitInfo, ExitKind, IoExit, PendingEvent, CR_LMSW, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
@@ -85,7 +86,7 @@ export class SvmVcpu extends Vcpu {
     // cr-access.ts). Reads, CR3 and CR8 (V_TPR) run natively.
     store<u16>(v + B.INTERCEPT_CR_WRITE, B.CR_WRITE_CR0 | B.CR_WRITE_CR4);
     store<u32>(v + B.INTERCEPT_MISC1, B.MISC1_INTR | B.MISC1_NMI | B.MISC1_CPUID | B.MISC1_INVD | B.MISC1_HLT |
-      B.MISC1_IOIO_PROT | B.MISC1_MSR_PROT | B.MISC1_SHUTDOWN);
+      B.MISC1_IOIO_PROT | B.MISC1_MSR_PROT | B.MISC1_TASK_SWITCH | B.MISC1_SHUTDOWN);
     store<u32>(v + B.INTERCEPT_MISC2, B.MISC2_VMRUN | B.MISC2_VMMCALL | B.MISC2_VMLOAD | B.MISC2_VMSAVE |
       B.MISC2_STGI | B.MISC2_CLGI | B.MISC2_SKINIT | B.MISC2_WBINVD | B.MISC2_XSETBV);
     store<u64>(v + B.IOPM_BASE_PA, physOf(iopm));
@@ -327,6 +328,11 @@ export class SvmVcpu extends Vcpu {
     } else if (e.kind == ExitKind.CrAccess) {
       const len = this.decodeCr(e);
       e.instructionLength = this.nripSave ? <u32>(load<u64>(this.vmcb + B.NRIP) - this.rip()) : len;
+    } else if (e.kind == ExitKind.TaskSwitch) {
+      // No next RIP for this intercept (it has fault semantics): the
+      // handler decodes the switching instruction where it needs it.
+      decodeSvmTaskSwitch(e.task, info1, info2, e.vectoring);
+      e.instructionLength = 0;
     } else if (this.nripSave) {
       e.instructionLength = <u32>(load<u64>(this.vmcb + B.NRIP) - this.rip());
     } else {

@@ -5,6 +5,7 @@ import { Vcpu, RAX, RBX, RCX, RDX, RSI, RDI, RBP } from "./vcpu";
 import { begin, endl, line, putc, puts, putDec, putHex } from "../console/console";
 import { MmioFailure } from "./mmio/insn";
 import { NO_TRANSLATION } from "./guest-walk";
+import { taskSwitchStopText } from "./task-switch-stop";
 
 function reg(name: string, v: u64): void {
   puts(" ");
@@ -150,6 +151,11 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     puts("the length of the exiting instruction is unknown (no NRIP save, bytes not decoded; backend reason ");
     putDec(vm.detail);
     puts("): stopped rather than re-run it forever");
+  } else if (r == StopReason.TaskSwitch) {
+    puts("task switch to TSS selector ");
+    putHex(vm.detail >> 8, 4);
+    puts(" not emulated: ");
+    puts(taskSwitchStopText(<u32>vm.detail & 0xff));
   } else if (r == StopReason.OutOfTime) puts("the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
   else {
     puts("unhandled exit (backend reason ");

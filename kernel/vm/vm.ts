@@ -24,6 +24,7 @@ export enum StopReason {
   UnknownLength, // an exit that must move RIP past its instruction, whose length is unknown
   Reset,         // the guest reset the machine (ACPI reset register, port 0xCF9, the 8042's pulse): `detail` names the source; the run reboots it unless reboot=no (kernel/machine.ts)
   RebootLimit,   // a Reset past the most reboots one run allows (kernel/machine.ts): `detail` names the source
+  TaskSwitch,    // a task switch tsvisor does not emulate: `detail` = why (kernel/vm/task-switch-stop.ts) | selector << 8
 }
 
 export class Vm {

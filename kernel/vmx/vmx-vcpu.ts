@@ -6,7 +6,7 @@ import { vmclear, vmptrld, vmread, vmwrite, vmEnter, rdtsc, invept, wrmsr, write
 import { hostTimer } from "../platform/host-timer";
 import * as F from "./vmcs-fields";
 import { Vcpu } from "../vm/vcpu";
-import { ExitInfo } from "../vm/exit";
+import { ExitInfo, ExitKind } from "../vm/exit";
 import { Vm } from "../vm/vm";
 import { InitialState } from "../vm/initial-state";
 import { decodeVmxExit } from "./exit-decode";
@@ -16,7 +16,7 @@ import { allocPage, physOf } from "../mm/linear";
 import { CR0_PG, CR4_PAE, EFER_LMA, RFLAGS_IF } from "../arch/x86";
 import { IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE } from "../vm/msr-policy";
 import { PROC_INTERRUPT_WINDOW_EXITING, PROC_NMI_WINDOW_EXITING, ENTRY_IA32E_MODE_GUEST } from "./controls";
-import { decodeVectoring } from "./exit-decode";
+import { decodeVectoring, decodeTaskSwitch } from "./exit-decode";
 import { begin, endl, puts, putDec, putHex } from "../console/console";
 
 // VM-entry interruption information (SDM Vol. 3C §25.8.3, Table 25-17):
@@ -86,6 +86,7 @@ export class VmxVcpu extends Vcpu {
   decodeExit(exit: ExitInfo): void {
     decodeVmxExit(exit);
     decodeVectoring(exit.vectoring, <u32>vmread(F.IDT_VECTORING_INFO_FIELD), exit.instructionLength);
+    if (exit.kind == ExitKind.TaskSwitch) decodeTaskSwitch(exit.task, exit.qualification, exit.vectoring);
   }
   loadState(s: InitialState): void {
     this.crs.read(this.cr4Reserved);
