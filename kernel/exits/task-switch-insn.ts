@@ -38,6 +38,20 @@ function modrmTail(p: usize, at: u32, n: u32, modrm: u32, addr32: bool): i32 {
   return extra + (mod == 1 ? 1 : 4);
 }
 
+// The vector of the INT n (CD ib), INT3 (3), INTO (4) or INT1 (1) in the
+// `n` bytes at `p`, -1 if they are none of them.
+export function softwareInterruptVector(p: usize, n: u32): i32 {
+  let i: u32 = 0;
+  while (i < n && i < MAX_INSN && isLegacyPrefix(<u32>load<u8>(p + i))) i++;
+  if (i >= n) return -1;
+  const op = <u32>load<u8>(p + i);
+  if (op == 0xcd) return i + 1 < n ? <i32>load<u8>(p + i + 1) : -1;
+  if (op == 0xcc) return 3;
+  if (op == 0xce) return 4;
+  if (op == 0xf1) return 1;
+  return -1;
+}
+
 // The length of the switching instruction in the `n` bytes at `p`, code of
 // `bits` (16 or 32); 0 if they are none of the forms above.
 export function switchingLength(p: usize, n: u32, bits: u32): u32 {
@@ -75,4 +89,12 @@ export function fetchSwitchingLength(vcpu: Vcpu): u32 {
   if (bits == 64) return 0;
   const n = fetchInstruction(vcpu, d, bits);
   return switchingLength(d.bytesPtr, n, bits);
+}
+
+// The same fetch: the software interrupt at CS:RIP, its vector or -1.
+export function fetchSoftwareInterrupt(vcpu: Vcpu): i32 {
+  const d = vcpu.mmio;
+  const bits = codeBits(vcpu);
+  if (bits == 64) return -1;
+  return softwareInterruptVector(d.bytesPtr, fetchInstruction(vcpu, d, bits));
 }

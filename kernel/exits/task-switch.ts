@@ -21,7 +21,8 @@
 // Also: DR7's local breakpoint enables L0-L3 and LE are cleared (SDM Vol.
 // 3B §18.2.4); an NMI through a gate blocks NMIs as its delivery would. The
 // event whose delivery reached the gate is delivered by the switch, so the
-// loop must not deliver it again (exit.vectoring is cleared).
+// loop must not deliver it again (exit.vectoring is cleared); it must be
+// one whose IDT entry is the gate (./task-gate.ts).
 // Not emulated (the VM stops, naming the case: kernel/vm/task-switch-stop.ts):
 // IA-32e mode, real mode, a virtual-8086 new task, the TSS T flag, and TSSs
 // or tables outside the guest's mapped RAM. Page-level protection of the
@@ -38,6 +39,7 @@ import {
 import { TssLayout, TSS32, TSS16, TSS_LINK, TSS32_T, TSS32_BYTES, TSS16_BYTES, tssField, setTssField } from "./tss";
 import { loadTaskLdt, loadTaskSegment, LOAD_OK, LOAD_UNMAPPED, loadFault, SEG_CS, SEG_SS, SEG_TR } from "./task-segments";
 import { fetchSwitchingLength } from "./task-switch-insn";
+import { isTaskGateFor, eventFromInstruction, checkSoftwareGate } from "./task-gate";
 import { AR_DB } from "../vm/initial-state";
 import {
   CR0_PE, CR0_PG, CR0_TS, EFER_LMA, RFLAGS_NT, RFLAGS_VM, RFLAGS_FIXED_1, RFLAGS_DEFINED, VECTOR_GP, VECTOR_TS, VECTOR_NP,
@@ -68,6 +70,9 @@ export function handleTaskSwitch(vcpu: Vcpu, exit: ExitInfo): Action {
   if (t.source == TASK_SWITCH_GATE) exit.vectoring.valid = false; // this switch delivers it
   if ((vcpu.efer() & EFER_LMA) != 0) return stop(vcpu, t, TaskSwitchStop.LongMode);
   if ((vcpu.cr0() & CR0_PE) == 0) return stop(vcpu, t, TaskSwitchStop.NotProtected);
+  if (t.source == TASK_SWITCH_GATE && !isTaskGateFor(vcpu, t.vector, t.selector) && !eventFromInstruction(vcpu, exit)) {
+    return stop(vcpu, t, TaskSwitchStop.UnknownEvent);
+  }
   let length: u32 = 0;
   if (t.viaInstruction) {
     length = exit.instructionLength != 0 ? exit.instructionLength : fetchSwitchingLength(vcpu);
@@ -75,7 +80,7 @@ export function handleTaskSwitch(vcpu: Vcpu, exit: ExitInfo): Action {
   }
   const ext: u32 = t.external ? 1 : 0;
   if (t.softwareVector >= 0) {
-    const r = checkSoftwareGate(vcpu, t);
+    const r = checkSoftwareGate(vcpu, <u32>t.softwareVector, t.selector);
     if (r != LOAD_OK) return r == LOAD_UNMAPPED ? stop(vcpu, t, TaskSwitchStop.Unmapped) : inject(vcpu, r);
   }
   const r = checkNewTss(vcpu, t, ext);
@@ -131,19 +136,6 @@ export function handleTaskSwitch(vcpu: Vcpu, exit: ExitInfo): Action {
   if (vcpu.rip() > <u64>vcpu.segmentLimit(SEG_CS)) return inject(vcpu, loadFault(VECTOR_GP, 0));
   if (t.hasErrorCode && !pushErrorCode(vcpu, t.errorCode, next.width)) return stop(vcpu, t, TaskSwitchStop.StackUnmapped);
   return Action.Resume;
-}
-
-// INT n, INT3 and INTO reach a task gate only if its DPL is at least the
-// CPL and the gate's TSS selector RPL, else #GP(vector * 8 + 2): IDT, EXT
-// clear (SDM Vol. 3C §26.4.2 1a; Vol. 2A INT n "IF software interrupt ...").
-function checkSoftwareGate(vcpu: Vcpu, t: TaskSwitchExit): u32 {
-  const vector = <u32>t.softwareVector;
-  const err = vector * 8 + 2;
-  if (<u64>(vector * 8 + 7) > <u64>vcpu.idtrLimit()) return loadFault(VECTOR_GP, err);
-  if (readGuestLinear(vcpu, vcpu.vm.memory, (vcpu.idtrBase() + vector * 8) & 0xffffffff, word, 8, true) != 8) return LOAD_UNMAPPED;
-  const dpl = (load<u32>(word, 4) >> 13) & 3;
-  const cpl = (vcpu.segmentAr(SEG_SS) >> 5) & 3;
-  return cpl > dpl || (t.selector & 3) > dpl ? loadFault(VECTOR_GP, err) : LOAD_OK;
 }
 
 // The new TSS descriptor (Table 8-2 rows 1-3; Vol. 2A JMP, CALL, IRET):

@@ -6,6 +6,11 @@
 // (§15.7.2). INT n (a software interrupt) and INT3 / INTO (exceptions 3 and
 // 4 raised by those instructions) leave the outgoing task resuming past
 // the instruction, as CALL, JMP and IRET do; other events are external to it.
+// Bochs 2.7's SVM fills EXITINTINFO only for the events it injects and the
+// exceptions it raises: an INT n's delivery leaves it valid with what an
+// earlier event left there (a zero record: external interrupt, vector 0).
+// The handler checks that the event named leads to the task gate and else
+// takes it from the instruction at RIP (kernel/exits/task-gate.ts).
 import { TaskSwitchExit, PendingEvent, TASK_SWITCH_CALL, TASK_SWITCH_IRET, TASK_SWITCH_JMP, TASK_SWITCH_GATE } from "../vm/exit";
 import { EVENT_NMI, EVENT_HW_EXCEPTION, EVENT_SW_INTERRUPT } from "../vm/vcpu";
 import { VECTOR_BP } from "../arch/x86";
@@ -26,6 +31,7 @@ export function decodeSvmTaskSwitch(t: TaskSwitchExit, info1: u64, info2: u64, e
   t.viaInstruction = !gate || soft;
   t.external = gate && !soft;
   t.nmi = gate && e.type == EVENT_NMI;
+  t.vector = e.vector;
   t.softwareVector = soft ? <i32>e.vector : -1;
   t.hasErrorCode = gate && (info2 & INFO2_ERROR_CODE) != 0;
   t.errorCode = t.hasErrorCode ? <u32>info2 : 0;

@@ -83,6 +83,7 @@ export class TaskSwitchExit {
   // raises set EXT (bit 0) in their error code (SDM Vol. 3A §7.13).
   external: bool = false;
   nmi: bool = false;          // the gate was reached by an NMI
+  vector: u32 = 0;            // through a gate: the event's vector
   softwareVector: i32 = -1;   // INT n / INT3 / INTO through a gate: its vector (the gate's DPL is checked)
   hasErrorCode: bool = false; // an exception with an error code: pushed on the new task's stack
   errorCode: u32 = 0;

@@ -10,6 +10,7 @@ export enum TaskSwitchStop {
   Unmapped,      // a TSS or a descriptor table is outside guest RAM or not mapped by the guest's paging
   StackUnmapped, // the new task's stack, where the error code goes, is not mapped
   NoLength,      // the switching instruction's length is unknown (its bytes do not decode)
+  UnknownEvent,  // through a gate: the event the exit names has no task gate for this TSS, nor is an INT n at RIP
 }
 
 export function taskSwitchStopText(why: u32): string {
@@ -20,5 +21,6 @@ export function taskSwitchStopText(why: u32): string {
   if (why == <u32>TaskSwitchStop.Unmapped) return "a TSS or a descriptor table is not in guest RAM or not mapped";
   if (why == <u32>TaskSwitchStop.StackUnmapped) return "the new task's stack, for the error code, is not mapped";
   if (why == <u32>TaskSwitchStop.NoLength) return "the length of the switching instruction is unknown (bytes not decoded)";
+  if (why == <u32>TaskSwitchStop.UnknownEvent) return "the event that reached the task gate is unknown (the exit names one whose IDT entry is no gate to this TSS)";
   return "unknown case";
 }

@@ -104,6 +104,7 @@ export function decodeTaskSwitch(t: TaskSwitchExit, q: u64, e: PendingEvent): vo
   t.viaInstruction = !gate || e.type >= EVENT_SW_INTERRUPT;
   t.external = gate && e.type < EVENT_SW_INTERRUPT;
   t.nmi = gate && e.type == EVENT_NMI;
+  t.vector = e.vector;
   t.softwareVector = gate && (e.type == EVENT_SW_INTERRUPT || e.type == EVENT_SW_EXCEPTION) ? <i32>e.vector : -1;
   t.hasErrorCode = gate && e.type == EVENT_HW_EXCEPTION && e.hasErrorCode;
   t.errorCode = t.hasErrorCode ? e.errorCode : 0;
