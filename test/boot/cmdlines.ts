@@ -14,6 +14,7 @@ export const BOOT_TEST_CMDLINES = [
 export const PASSING_GUESTS = [
   "hello", "cpuid", "msr", "vmcall", "long-mode", "cr4-xsetbv", "string-io", "entry-protected32", "entry-long64",
   "mmio", "pit-irq", "hostile-cache-flush", "lapic", "ioapic-pit", "nmi", "hostile-cr", "hostile-dr",
+  "hostile-task",
 ] as const;
 // Test guests that misbehave: the VM stops, the hypervisor reports and stays up.
 export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault", "spin"] as const;
