@@ -57,7 +57,11 @@ export const RFLAGS_TF: u64 = 1 << 8;
 export const RFLAGS_IF: u64 = 1 << 9;
 export const RFLAGS_DF: u64 = 1 << 10;
 export const RFLAGS_OF: u64 = 1 << 11;
+export const RFLAGS_NT: u64 = 1 << 14;
 export const RFLAGS_VM: u64 = 1 << 17;
+// The bits an EFLAGS image can set (SDM Vol. 1 §3.4.3, Figure 3-8): CF 1 PF
+// AF ZF SF TF IF DF OF IOPL NT RF VM AC VIF VIP ID; 3, 5, 15, 22-31 reserved 0.
+export const RFLAGS_DEFINED: u64 = 0x3f7fd7;
 
 // DR6/DR7 after reset (SDM Vol. 3B §18.2).
 export const DR6_RESET: u64 = 0xffff0ff0;

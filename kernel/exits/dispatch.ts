@@ -10,6 +10,7 @@ import { handleHypercall } from "./hypercall";
 import { handleCrAccess } from "./cr-access";
 import { handleXsetbv } from "./xsetbv";
 import { handleNestedPageFault } from "./mmio";
+import { handleTaskSwitch } from "./task-switch";
 import {
   handleTripleFault, handleUnhandled, handleExternalInterrupt, handleCacheFlush, handleVirtInstruction,
   handleInterruptWindow, handleNmiWindow, handleTimerTick,
@@ -35,6 +36,7 @@ handlers[<i32>ExitKind.CacheFlush] = handleCacheFlush;
 handlers[<i32>ExitKind.CrAccess] = handleCrAccess;
 handlers[<i32>ExitKind.Xsetbv] = handleXsetbv;
 handlers[<i32>ExitKind.VirtInstruction] = handleVirtInstruction;
+handlers[<i32>ExitKind.TaskSwitch] = handleTaskSwitch;
 
 export function dispatchExit(vcpu: Vcpu, exit: ExitInfo): Action {
   return handlers[<i32>exit.kind](vcpu, exit);

@@ -17,6 +17,7 @@ export const VMEXIT_INVLPGA: u64 = 0x07a;
 export const VMEXIT_HLT: u64 = 0x078;
 export const VMEXIT_IOIO: u64 = 0x07b;
 export const VMEXIT_MSR: u64 = 0x07c;
+export const VMEXIT_TASK_SWITCH: u64 = 0x07d;
 export const VMEXIT_SHUTDOWN: u64 = 0x07f;
 export const VMEXIT_VMRUN: u64 = 0x080;
 export const VMEXIT_VMMCALL: u64 = 0x081;
@@ -50,6 +51,7 @@ export function kindOfSvmExit(code: u64, exitInfo1: u64): ExitKind {
   if (code == VMEXIT_IOIO) return ExitKind.Io;
   // EXITINFO1 = 0 for RDMSR, 1 for WRMSR (APM Vol. 2 §15.11).
   if (code == VMEXIT_MSR) return exitInfo1 == 0 ? ExitKind.MsrRead : ExitKind.MsrWrite;
+  if (code == VMEXIT_TASK_SWITCH) return ExitKind.TaskSwitch;
   if (code == VMEXIT_SHUTDOWN) return ExitKind.TripleFault;
   if (code == VMEXIT_VMMCALL) return ExitKind.Hypercall;
   // The SVM instructions but VMMCALL (the hypercall), INVLPGA, and MONITOR/

@@ -9,11 +9,12 @@ import { kindOfSvmExit, VMEXIT_IOIO, VMEXIT_IRET, VMEXIT_EXCP_BASE } from "./exi
 import { instructionLength, minimumLength, MAX_INSN } from "./insn-length";
 import { stringIoPrefixes } from "./string-io-prefixes";
 import { decodeCrWrite } from "./cr-decode";
+import { decodeSvmTaskSwitch } from "./task-switch-decode";
 import { vmcbSegment, writeVmcbState } from "./vmcb-state";
 import { Vcpu, RAX, RSI, RDI } from "../vm/vcpu";
 import { ExitInfo, ExitKind, IoExit, PendingEvent, CR_LMSW, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
 import { Vm } from "../vm/vm";
-import { InitialState, vmxAccessRights } from "../vm/initial-state";
+import { InitialState, vmxAccessRights, svmAttributes } from "../vm/initial-state";
 import { linearToGuestPhysical, NO_TRANSLATION } from "../vm/guest-walk";
 import { allocPage, allocPages, physOf } from "../mm/linear";
 import { EFER_LMA, EFER_SVME, PAT_RESET, RFLAGS_IF } from "../arch/x86";
@@ -48,6 +49,7 @@ const ATTRIB_L: u32 = 1 << 9;
 const ATTRIB_DB: u32 = 1 << 10;
 
 const NO_IRET: u64 = 0xffffffffffffffff;
+const SEG_SS_INDEX: u32 = 2; // ES CS SS DS FS GS order
 // RFLAGS.TF (bit 8) and RF (bit 16); #DB is vector 1 (SDM Vol. 3A §18.3.1.4).
 const RFLAGS_TF: u64 = 1 << 8;
 const RFLAGS_RF: u64 = 1 << 16;
@@ -87,7 +89,7 @@ export class SvmVcpu extends Vcpu {
     // cr-access.ts). Reads, CR3 and CR8 (V_TPR) run natively.
     store<u16>(v + B.INTERCEPT_CR_WRITE, B.CR_WRITE_CR0 | B.CR_WRITE_CR4);
     store<u32>(v + B.INTERCEPT_MISC1, B.MISC1_INTR | B.MISC1_NMI | B.MISC1_CPUID | B.MISC1_INVD | B.MISC1_HLT |
-      B.MISC1_INVLPGA | B.MISC1_IOIO_PROT | B.MISC1_MSR_PROT | B.MISC1_SHUTDOWN);
+      B.MISC1_INVLPGA | B.MISC1_IOIO_PROT | B.MISC1_MSR_PROT | B.MISC1_TASK_SWITCH | B.MISC1_SHUTDOWN);
     store<u32>(v + B.INTERCEPT_MISC2, B.MISC2_VMRUN | B.MISC2_VMMCALL | B.MISC2_VMLOAD | B.MISC2_VMSAVE |
       B.MISC2_STGI | B.MISC2_CLGI | B.MISC2_SKINIT | B.MISC2_WBINVD | B.MISC2_MONITOR | B.MISC2_MWAIT |
       B.MISC2_XSETBV);
@@ -188,6 +190,28 @@ export class SvmVcpu extends Vcpu {
   pagingChanged(): void { store<u8>(this.vmcb + B.TLB_CONTROL, TLB_FLUSH_ALL); }
   segmentBase(i: u32): u64 { return load<u64>(this.vmcb + vmcbSegment(i) + B.SEG_BASE); }
   segmentAr(i: u32): u32 { return vmxAccessRights(<u32>load<u16>(this.vmcb + vmcbSegment(i) + B.SEG_ATTRIB)); }
+  segmentSelector(i: u32): u32 { return <u32>load<u16>(this.vmcb + vmcbSegment(i)); }
+  segmentLimit(i: u32): u32 { return load<u32>(this.vmcb + vmcbSegment(i) + B.SEG_LIMIT); }
+  // The packed attribute (svmAttributes); the CPL field follows SS.DPL
+  // (bits 6:5 of the access rights), as VMRUN takes the CPL from it
+  // (APM Vol. 2 §15.5.1) and startCpl sets it at a start.
+  setSegment(i: u32, selector: u32, base: u64, limit: u32, ar: u32): void {
+    const at = this.vmcb + vmcbSegment(i);
+    store<u16>(at, <u16>selector);
+    store<u16>(at + B.SEG_ATTRIB, <u16>svmAttributes(ar));
+    store<u32>(at + B.SEG_LIMIT, limit);
+    store<u64>(at + B.SEG_BASE, base);
+    if (i == SEG_SS_INDEX) store<u8>(this.vmcb + B.CPL, <u8>((ar >> 5) & 3));
+  }
+  gdtrBase(): u64 { return load<u64>(this.vmcb + B.SEG_GDTR + B.SEG_BASE); }
+  gdtrLimit(): u32 { return load<u32>(this.vmcb + B.SEG_GDTR + B.SEG_LIMIT); }
+  idtrBase(): u64 { return load<u64>(this.vmcb + B.SEG_IDTR + B.SEG_BASE); }
+  idtrLimit(): u32 { return load<u32>(this.vmcb + B.SEG_IDTR + B.SEG_LIMIT); }
+  setCr3(x: u64): void { store<u64>(this.vmcb + B.CR3, x); }
+  dr7(): u64 { return load<u64>(this.vmcb + B.DR7); }
+  setDr7(x: u64): void { store<u64>(this.vmcb + B.DR7, x); }
+  // SVM leaves NMI blocking to the hypervisor: as for an injected NMI.
+  blockNmis(): void { this.noteNmiInjected(); }
 
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     store<u64>(this.vmcb + B.EVENTINJ, <u64>vector | (<u64>type << 8) | EVENT_VALID |
@@ -308,6 +332,11 @@ export class SvmVcpu extends Vcpu {
     } else if (e.kind == ExitKind.CrAccess) {
       const len = this.decodeCr(e);
       e.instructionLength = this.nripSave ? <u32>(load<u64>(this.vmcb + B.NRIP) - this.rip()) : len;
+    } else if (e.kind == ExitKind.TaskSwitch) {
+      // No next RIP for this intercept (it has fault semantics): the
+      // handler decodes the switching instruction where it needs it.
+      decodeSvmTaskSwitch(e.task, info1, info2, e.vectoring);
+      e.instructionLength = 0;
     } else if (this.nripSave) {
       e.instructionLength = <u32>(load<u64>(this.vmcb + B.NRIP) - this.rip());
     } else {

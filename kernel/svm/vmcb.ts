@@ -78,6 +78,7 @@ export const MISC1_HLT: u32 = 1 << 24;
 export const MISC1_INVLPGA: u32 = 1 << 26;
 export const MISC1_IOIO_PROT: u32 = 1 << 27;
 export const MISC1_MSR_PROT: u32 = 1 << 28;
+export const MISC1_TASK_SWITCH: u32 = 1 << 29; // hardware task switches, emulated by the core (§15.14.3)
 export const MISC1_SHUTDOWN: u32 = <u32>1 << 31;
 export const MISC2_VMRUN: u32 = 1 << 0; // must be set, or VMRUN fails (§15.5.1)
 export const MISC2_VMMCALL: u32 = 1 << 1;

@@ -23,6 +23,7 @@ export enum ExitKind {
   VirtInstruction, // a VMX/SVM instruction, or another CPUID hides (MONITOR/MWAIT, ENCLS): #UD
   TimerTick,       // the hypervisor's own timer in the guest (VMX preemption timer)
   NmiWindow,       // the guest can take an NMI again (VMX NMI-window exiting; SVM: its IRET, intercepted)
+  TaskSwitch,      // a hardware task switch, emulated by the core (VMX reason 9; SVM TASK_SWITCH)
   Count,
 }
 
@@ -30,6 +31,7 @@ const NAMES: StaticArray<string> = [
   "exception", "external interrupt", "triple fault", "interrupt window", "CPUID", "HLT",
   "hypercall", "CR access", "port I/O", "RDMSR", "WRMSR", "nested page fault", "XSETBV",
   "INVD/WBINVD", "entry failure", "unhandled", "VMX/SVM instruction", "timer tick", "NMI window",
+  "task switch",
 ];
 
 export function exitKindName(k: ExitKind): string {
@@ -59,6 +61,32 @@ export class CrExit {
   type: u32 = 0; // CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW
   gpr: u32 = 0;  // source/destination register, x86 encoding
   lmswSource: u32 = 0; // LMSW: its 16-bit source operand
+}
+
+// What started a task switch, as the VMX exit qualification numbers it
+// (bits 31:30; SDM Vol. 3C §28.2.1, Table 28-2): CALL, IRET, JMP, or a task
+// gate in the IDT reached by an interrupt, an exception or INT n. The SVM
+// decoder maps EXITINFO2 into the same (APM Vol. 2 §15.14.3).
+export const TASK_SWITCH_CALL: u32 = 0;
+export const TASK_SWITCH_IRET: u32 = 1;
+export const TASK_SWITCH_JMP: u32 = 2;
+export const TASK_SWITCH_GATE: u32 = 3;
+
+export class TaskSwitchExit {
+  selector: u32 = 0;          // the new task's TSS selector
+  source: u32 = TASK_SWITCH_CALL;
+  // The instruction that switched (CALL, JMP, IRET, INT n, INT3, INTO,
+  // INT1): the outgoing task resumes past it. Otherwise (an exception, an
+  // NMI, an external interrupt through a task gate) it resumes at RIP.
+  viaInstruction: bool = true;
+  // The event was not the guest's own instruction: faults the switch
+  // raises set EXT (bit 0) in their error code (SDM Vol. 3A §7.13).
+  external: bool = false;
+  nmi: bool = false;          // the gate was reached by an NMI
+  vector: u32 = 0;            // through a gate: the event's vector
+  softwareVector: i32 = -1;   // INT n / INT3 / INTO through a gate: its vector (the gate's DPL is checked)
+  hasErrorCode: bool = false; // an exception with an error code: pushed on the new task's stack
+  errorCode: u32 = 0;
 }
 
 // Access kinds of a nested page fault (EPT violation / #NPF), as bits.
@@ -93,6 +121,7 @@ export class ExitInfo {
   msr: u32 = 0;                // RDMSR/WRMSR: the MSR index (ECX)
   io: IoExit = new IoExit();   // Io: filled by the backend's decoder
   cr: CrExit = new CrExit();   // CrAccess: likewise
+  task: TaskSwitchExit = new TaskSwitchExit(); // TaskSwitch: likewise
   vectoring: PendingEvent = new PendingEvent(); // every exit: filled by the backend
 }
 

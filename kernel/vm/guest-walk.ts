@@ -99,3 +99,22 @@ export function readGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, dst: 
   }
   return got;
 }
+
+// Copy up to `max` bytes from `src` to guest-linear `linear`, as
+// readGuestLinear reads them: the CPU's own writes (a TSS, a descriptor's
+// busy bit) through the guest's page tables, the access rights unchecked.
+// Returns how many bytes were written.
+export function writeGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, src: usize, max: u32, wrap32: bool): u32 {
+  let done: u32 = 0;
+  while (done < max) {
+    let at = linear + done;
+    if (wrap32) at &= 0xffffffff;
+    const gpa = linearToGuestPhysical(vcpu, mem, at);
+    if (gpa == NO_TRANSLATION || mem.bytesFrom(gpa) == 0) break;
+    let chunk = min<u64>(<u64>(max - done), 4096 - (at & 4095));
+    if (chunk > mem.bytesFrom(gpa)) chunk = mem.bytesFrom(gpa);
+    if (!mem.write(gpa, src + done, <u32>chunk)) break;
+    done += <u32>chunk;
+  }
+  return done;
+}

@@ -7,6 +7,7 @@ import { MmioFailure } from "./mmio/insn";
 import { NO_TRANSLATION } from "./guest-walk";
 import { exitKindName } from "./exit";
 import { NO_PROGRESS_LIMIT } from "./progress";
+import { taskSwitchStopText } from "./task-switch-stop";
 
 function reg(name: string, v: u64): void {
   puts(" ");
@@ -162,6 +163,11 @@ export function reportStop(vm: Vm, vcpu: Vcpu): bool {
     puts(", each resumed on the same instruction with nothing injected (backend reason ");
     putDec(vm.detail);
     puts("): stopped rather than spin");
+  } else if (r == StopReason.TaskSwitch) {
+    puts("task switch to TSS selector ");
+    putHex(vm.detail >> 8, 4);
+    puts(" not emulated: ");
+    puts(taskSwitchStopText(<u32>vm.detail & 0xff));
   } else if (r == StopReason.OutOfTime) puts("the guest ran past its time budget (guest_timeout=), stopped by the hypervisor");
   else {
     puts("unhandled exit (backend reason ");

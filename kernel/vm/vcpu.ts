@@ -178,6 +178,29 @@ export abstract class Vcpu {
   // Its access rights in the VMX encoding (kernel/vm/initial-state.ts AR_*):
   // D/B and L of CS give the code size.
   abstract segmentAr(i: u32): u32;
+  // Segment i's selector and limit (bytes, G applied). Here and in
+  // setSegment, i also names LDTR (6) and TR (7), the VMCS and initial-state
+  // order (kernel/vm/initial-state.ts SegmentState).
+  abstract segmentSelector(i: u32): u32;
+  abstract segmentLimit(i: u32): u32;
+  // Load segment i's selector and descriptor cache, as a segment load or a
+  // task switch does (kernel/exits/task-switch.ts); `ar` in the VMX
+  // encoding, AR_UNUSABLE for a null selector. Loading SS sets the CPL
+  // (SS.DPL, as VMX takes it: SDM Vol. 3C §25.4.1; the VMCB's CPL field).
+  abstract setSegment(i: u32, selector: u32, base: u64, limit: u32, ar: u32): void;
+  abstract gdtrBase(): u64;
+  abstract gdtrLimit(): u32;
+  abstract idtrBase(): u64;
+  abstract idtrLimit(): u32;
+  // A CR3 the guest's own instruction would load (a task switch's, from
+  // the new TSS); the caller then calls pagingChanged().
+  abstract setCr3(v: u64): void;
+  abstract dr7(): u64;
+  abstract setDr7(v: u64): void;
+  // An NMI's delivery was completed by the hypervisor (a task switch
+  // through the NMI's task gate): block NMIs until the guest's IRET, as
+  // the delivery would have (SDM Vol. 3A §7.7.1; APM Vol. 2 §8.2.2).
+  abstract blockNmis(): void;
   // The offset the CPU adds to the TSC the guest reads (VMX TSC offsetting,
   // SDM Vol. 3C §26.6.5; SVM TSC_OFFSET, APM Vol. 2 §15.30.5): the VM
   // clock's, so RDTSC, RDTSCP and RDMSR(IA32_TSC) agree.

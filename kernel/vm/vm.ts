@@ -25,6 +25,7 @@ export enum StopReason {
   Reset,         // the guest reset the machine (ACPI reset register, port 0xCF9, the 8042's pulse): `detail` names the source; the run reboots it unless reboot=no (kernel/machine.ts)
   RebootLimit,   // a Reset past the most reboots one run allows (kernel/machine.ts): `detail` names the source
   NoProgress,    // the same exit at the same RIP, resumed unmoved, too many times in a row (kernel/vm/progress.ts): `detail` is the backend reason
+  TaskSwitch,    // a task switch tsvisor does not emulate: `detail` = why (kernel/vm/task-switch-stop.ts) | selector << 8
 }
 
 export class Vm {

@@ -2,13 +2,17 @@
 // into the neutral exit kinds, with the fields each kind's handler needs.
 import { vmread } from "../hal/imports";
 import * as F from "./vmcs-fields";
-import { ExitInfo, ExitKind, IoExit, CrExit, PendingEvent, ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK } from "../vm/exit";
+import {
+  ExitInfo, ExitKind, IoExit, CrExit, PendingEvent, TaskSwitchExit, TASK_SWITCH_GATE,
+  ACCESS_READ, ACCESS_WRITE, ACCESS_FETCH, ACCESS_PAGE_WALK,
+} from "../vm/exit";
+import { EVENT_NMI, EVENT_HW_EXCEPTION, EVENT_SW_INTERRUPT, EVENT_SW_EXCEPTION } from "../vm/vcpu";
 import {
   VMX_EXIT_EXCEPTION_NMI, VMX_EXIT_EXTERNAL_INTERRUPT, VMX_EXIT_TRIPLE_FAULT, VMX_EXIT_INTERRUPT_WINDOW,
   VMX_EXIT_CPUID, VMX_EXIT_HLT, VMX_EXIT_INVD, VMX_EXIT_VMCALL, VMX_EXIT_VMCLEAR, VMX_EXIT_VMXON,
   VMX_EXIT_INVEPT, VMX_EXIT_INVVPID, VMX_EXIT_CR_ACCESS, VMX_EXIT_IO, VMX_EXIT_RDMSR, VMX_EXIT_WRMSR,
   VMX_EXIT_INVALID_GUEST_STATE, VMX_EXIT_MSR_LOADING, VMX_EXIT_MACHINE_CHECK, VMX_EXIT_EPT_VIOLATION,
-  VMX_EXIT_XSETBV, VMX_EXIT_WBINVD, VMX_EXIT_PREEMPTION_TIMER, VMX_EXIT_NMI_WINDOW,
+  VMX_EXIT_XSETBV, VMX_EXIT_WBINVD, VMX_EXIT_PREEMPTION_TIMER, VMX_EXIT_NMI_WINDOW, VMX_EXIT_TASK_SWITCH,
   VMX_EXIT_MWAIT, VMX_EXIT_MONITOR, VMX_EXIT_ENCLS,
 } from "./exit-reasons";
 export * from "./exit-reasons";
@@ -30,6 +34,7 @@ export function kindOfVmxReason(basic: u32): ExitKind {
     case VMX_EXIT_TRIPLE_FAULT: return ExitKind.TripleFault;
     case VMX_EXIT_INTERRUPT_WINDOW: return ExitKind.InterruptWindow;
     case VMX_EXIT_NMI_WINDOW: return ExitKind.NmiWindow;
+    case VMX_EXIT_TASK_SWITCH: return ExitKind.TaskSwitch;
     case VMX_EXIT_CPUID: return ExitKind.Cpuid;
     case VMX_EXIT_HLT: return ExitKind.Hlt;
     case VMX_EXIT_VMCALL: return ExitKind.Hypercall;
@@ -87,6 +92,27 @@ export function decodeVectoring(e: PendingEvent, info: u32, instructionLength: u
   e.hasErrorCode = (info & (1 << 11)) != 0;
   e.errorCode = e.hasErrorCode ? <u32>vmread(F.IDT_VECTORING_ERROR_CODE) : 0;
   e.instructionLength = instructionLength;
+}
+
+// Task-switch qualification (SDM Vol. 3C §28.2.1, Table 28-2): the new
+// TSS selector in bits 15:0, the source in 31:30 (TASK_SWITCH_*). Through
+// a task gate, the IDT-vectoring information says which event reached it
+// (§28.2.4): an exception's error code is there, to push on the new stack;
+// INT n, INT3 and INTO (software interrupt, software exception) and INT1
+// (privileged software exception) were instructions the outgoing task
+// resumes past, with the VM-exit instruction length (§28.2.5); the others
+// (external interrupt, NMI, hardware exception) are external to it.
+export function decodeTaskSwitch(t: TaskSwitchExit, q: u64, e: PendingEvent): void {
+  t.selector = <u32>q & 0xffff;
+  t.source = <u32>(q >> 30) & 3;
+  const gate = t.source == TASK_SWITCH_GATE && e.valid;
+  t.viaInstruction = !gate || e.type >= EVENT_SW_INTERRUPT;
+  t.external = gate && e.type < EVENT_SW_INTERRUPT;
+  t.nmi = gate && e.type == EVENT_NMI;
+  t.vector = e.vector;
+  t.softwareVector = gate && (e.type == EVENT_SW_INTERRUPT || e.type == EVENT_SW_EXCEPTION) ? <i32>e.vector : -1;
+  t.hasErrorCode = gate && e.type == EVENT_HW_EXCEPTION && e.hasErrorCode;
+  t.errorCode = t.hasErrorCode ? e.errorCode : 0;
 }
 
 // EPT-violation qualification (SDM Vol. 3C §28.2.1, Table 28-7): bit 0 data

@@ -7,6 +7,7 @@ export const VMX_EXIT_EXTERNAL_INTERRUPT: u32 = 1;
 export const VMX_EXIT_TRIPLE_FAULT: u32 = 2;
 export const VMX_EXIT_INTERRUPT_WINDOW: u32 = 7;
 export const VMX_EXIT_NMI_WINDOW: u32 = 8;
+export const VMX_EXIT_TASK_SWITCH: u32 = 9;
 export const VMX_EXIT_CPUID: u32 = 10;
 export const VMX_EXIT_HLT: u32 = 12;
 export const VMX_EXIT_INVD: u32 = 13;

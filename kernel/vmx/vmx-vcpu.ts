@@ -6,7 +6,7 @@ import { vmclear, vmptrld, vmread, vmwrite, vmEnter, rdtsc, invept, wrmsr, write
 import { hostTimer } from "../platform/host-timer";
 import * as F from "./vmcs-fields";
 import { Vcpu } from "../vm/vcpu";
-import { ExitInfo } from "../vm/exit";
+import { ExitInfo, ExitKind } from "../vm/exit";
 import { Vm } from "../vm/vm";
 import { InitialState } from "../vm/initial-state";
 import { decodeVmxExit } from "./exit-decode";
@@ -16,7 +16,7 @@ import { allocPage, physOf } from "../mm/linear";
 import { CR0_PG, CR4_PAE, EFER_LMA, RFLAGS_IF } from "../arch/x86";
 import { IA32_STAR, IA32_LSTAR, IA32_CSTAR, IA32_FMASK, IA32_KERNEL_GS_BASE } from "../vm/msr-policy";
 import { PROC_INTERRUPT_WINDOW_EXITING, PROC_NMI_WINDOW_EXITING, ENTRY_IA32E_MODE_GUEST } from "./controls";
-import { decodeVectoring } from "./exit-decode";
+import { decodeVectoring, decodeTaskSwitch } from "./exit-decode";
 import { begin, endl, puts, putDec, putHex } from "../console/console";
 
 // VM-entry interruption information (SDM Vol. 3C §25.8.3, Table 25-17):
@@ -86,6 +86,7 @@ export class VmxVcpu extends Vcpu {
   decodeExit(exit: ExitInfo): void {
     decodeVmxExit(exit);
     decodeVectoring(exit.vectoring, <u32>vmread(F.IDT_VECTORING_INFO_FIELD), exit.instructionLength);
+    if (exit.kind == ExitKind.TaskSwitch) decodeTaskSwitch(exit.task, exit.qualification, exit.vectoring);
   }
   loadState(s: InitialState): void {
     this.crs.read(this.cr4Reserved);
@@ -177,6 +178,29 @@ export class VmxVcpu extends Vcpu {
   }
   segmentBase(i: u32): u64 { return vmread(F.GUEST_ES_BASE + i * 2); }
   segmentAr(i: u32): u32 { return <u32>vmread(F.GUEST_ES_AR_BYTES + i * 2); }
+  segmentSelector(i: u32): u32 { return <u32>vmread(F.GUEST_ES_SELECTOR + i * 2); }
+  segmentLimit(i: u32): u32 { return <u32>vmread(F.GUEST_ES_LIMIT + i * 2); }
+  // The VMCS holds the descriptor cache as the CPU keeps it, in the VMX
+  // access-rights encoding (SDM Vol. 3C §25.4.1, Table 25-2); SS.DPL is
+  // the CPL there, so nothing else changes with it.
+  setSegment(i: u32, selector: u32, base: u64, limit: u32, ar: u32): void {
+    vmwrite(F.GUEST_ES_SELECTOR + i * 2, selector);
+    vmwrite(F.GUEST_ES_BASE + i * 2, base);
+    vmwrite(F.GUEST_ES_LIMIT + i * 2, limit);
+    vmwrite(F.GUEST_ES_AR_BYTES + i * 2, ar);
+  }
+  gdtrBase(): u64 { return vmread(F.GUEST_GDTR_BASE); }
+  gdtrLimit(): u32 { return <u32>vmread(F.GUEST_GDTR_LIMIT); }
+  idtrBase(): u64 { return vmread(F.GUEST_IDTR_BASE); }
+  idtrLimit(): u32 { return <u32>vmread(F.GUEST_IDTR_LIMIT); }
+  setCr3(v: u64): void { vmwrite(F.GUEST_CR3, v); }
+  dr7(): u64 { return vmread(F.GUEST_DR7); }
+  setDr7(v: u64): void { vmwrite(F.GUEST_DR7, v); }
+  // Blocking by NMI, bit 3 of the interruptibility state (Table 25-3),
+  // which the guest's IRET ends (virtual NMIs, §26.7.1.2).
+  blockNmis(): void {
+    vmwrite(F.GUEST_INTERRUPTIBILITY_INFO, vmread(F.GUEST_INTERRUPTIBILITY_INFO) | 8);
+  }
 
   injectEvent(type: u32, vector: u32, errorCode: u32, deliverErrorCode: bool): void {
     vmwrite(F.VM_ENTRY_INTR_INFO_FIELD, vector | (type << 8) | INTR_VALID | (deliverErrorCode ? INTR_DELIVER_ERROR_CODE : 0));

@@ -17,6 +17,7 @@ export const PASSING_GUESTS = [
   "mmio", "pit-irq", "hostile-cache-flush", "lapic", "ioapic-pit", "nmi", "hostile-cr", "hostile-dr",
   "hostile-msr", "hostile-string-io",
   "hostile-insn", "hostile-insn-paging32",
+  "hostile-task",
 ] as const;
 // Test guests that misbehave: the VM stops, the hypervisor reports and stays up.
 export const STOPPING_GUESTS = ["hlt", "outside-ram", "triple-fault", "spin"] as const;

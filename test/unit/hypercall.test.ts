@@ -48,7 +48,7 @@ describe("CONSOLE_WRITE (0)", () => {
 describe("EXIT_COUNT (1) and unknown calls", () => {
   it("counts the exits of a kind so far, with the ticks spent on them; -1 for no such kind", () => {
     const cpuid: SimExit = { reason: R.CPUID, instructionLength: 2, regs: { rax: 0n, rcx: 0n } };
-    const r = runGuest([cpuid, cpuid, vmcall(1n, 4n), vmcall(1n, 19n), powerOff]); // 4: CPUID, 19: past the last kind
+    const r = runGuest([cpuid, cpuid, vmcall(1n, 4n), vmcall(1n, 20n), powerOff]); // 4: CPUID, 20: past the last kind
     expect(r.hal.entries[3].regs.rax).toBe(2n);
     expect(r.hal.entries[3].regs.rdx > 0n).toBe(true);
     expect(r.hal.entries[4].regs.rax).toBe(ERROR);

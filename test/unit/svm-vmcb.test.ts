@@ -17,8 +17,9 @@ describe("VMCB set-up", () => {
     const vmcb = hal.vmruns[0].vmcb;
     // Intercept vector 3 (APM Vol. 2 Table B-1, offset 0x00C): INTR 0, NMI 1,
     // CPUID 18, INVD 22, HLT 24, INVLPGA 26, IOIO_PROT 27, MSR_PROT 28,
-    // SHUTDOWN 31 — and no VINTR (4) while no interrupt window is asked for.
-    expect(u32(vmcb, VMCB.INTERCEPT_MISC1)).toBe(0x9d440003);
+    // task switch 29, SHUTDOWN 31 — and no VINTR (4) while no interrupt
+    // window is asked for.
+    expect(u32(vmcb, VMCB.INTERCEPT_MISC1)).toBe(0xbd440003);
     // Vector 4 (offset 0x010): VMRUN 0 to SKINIT 6 (0x7f), WBINVD 9,
     // MONITOR 10, MWAIT (unconditionally) 11, XSETBV 13.
     expect(u32(vmcb, VMCB.INTERCEPT_MISC2)).toBe(0x00002e7f);
