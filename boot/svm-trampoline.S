@@ -44,14 +44,17 @@ svm_run:
      * address); the rest is the guest's. */
     /*
      * Benchmark baseline only (npm run bench): with bench_baseline set, a
-     * CPUID or an OUT to port 0x80 goes straight back into the guest past
-     * the instruction (CPUID as the plain 2-byte form; IOIO's next RIP is in
-     * EXITINFO2), without reaching the core. Only RAX is used.
+     * CPUID, a VMMCALL or an OUT to port 0x80 goes straight back into the
+     * guest past the instruction (CPUID as the plain 2-byte form, VMMCALL
+     * 0F 01 D9 as 3 bytes; IOIO's next RIP is in EXITINFO2), without
+     * reaching the core. Only RAX is used.
      */
     cmp byte ptr [rip + bench_baseline], 0
     je 3f
     cmp qword ptr [rax + VMCB_EXITCODE], SVM_VMEXIT_CPUID
     je 2f
+    cmp qword ptr [rax + VMCB_EXITCODE], SVM_VMEXIT_VMMCALL
+    je 4f
     cmp qword ptr [rax + VMCB_EXITCODE], SVM_VMEXIT_IOIO
     jne 3f
     cmp word ptr [rax + IOIO_PORT], BENCH_PORT
@@ -60,6 +63,8 @@ svm_run:
     pop qword ptr [rax + VMCB_RIP]
     jmp 1b
 2:  add qword ptr [rax + VMCB_RIP], 2
+    jmp 1b
+4:  add qword ptr [rax + VMCB_RIP], 3
     jmp 1b
 3:  push rdi
     mov rdi, [rsp + 8]

@@ -55,8 +55,8 @@ vmx_enter:
 vmx_exit_stub:
     /*
      * Benchmark baseline only (npm run bench): when bench_baseline is set, a
-     * CPUID exit or an OUT to port 0x80 resumes the guest at once, past the
-     * instruction, without reaching the core: the cost of the bare hardware
+     * CPUID, a VMCALL or an OUT to port 0x80 resumes the guest at once, past
+     * the instruction, without reaching the core: the cost of the bare hardware
      * transition, against which the core's exit path is measured. It uses
      * the stack below HOST_RSP only, so [HOST_RSP] still holds the frame.
      */
@@ -68,6 +68,8 @@ vmx_exit_stub:
     mov edx, VMCS_VM_EXIT_REASON
     vmread rax, rdx
     cmp ax, VMX_EXIT_CPUID
+    je 5f
+    cmp ax, VMX_EXIT_VMCALL
     je 5f
     cmp ax, VMX_EXIT_IO
     jne 6f

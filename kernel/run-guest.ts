@@ -271,8 +271,13 @@ export function runGuest(info: Mb2Info, kind: VirtKind, vmx: VmxCaps, svm: SvmCa
   if (format == GuestFormat.Flat) describeStart(<CpuMode>mode);
   endl();
   if (baseline) {
-    line("bench: baseline: CPUID and OUT 0x80 exits resume in the assembly stub, not the core");
+    line("bench: baseline: CPUID, OUT 0x80 and hypercall exits resume in the assembly stub, not the core");
     setBaselineExits(1);
+  }
+  // exit_stats=off: no per-exit counts or times (the bench's "no stats" run).
+  if (optionIs(info.cmdline, info.cmdlineLen, "exit_stats", "off")) {
+    vm.stats.enabled = false;
+    line("VM: exit statistics off (exit_stats=off)");
   }
   if (timeout > 0) {
     vm.budgetEnd = rdtsc() + <u64>timeout * <u64>tscKhz * 1000;

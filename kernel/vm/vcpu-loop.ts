@@ -32,7 +32,8 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
       vm.stop(StopReason.EntryFailed);
       return;
     }
-    const t0 = rdtsc();
+    const timed = vm.stats.enabled;
+    const t0 = timed ? rdtsc() : 0;
     vcpu.decodeExit(exit);
     completeDecode(exit, vcpu.gpr(RCX));
     vcpu.progressed = false;
@@ -45,9 +46,13 @@ export function runVcpu(vcpu: Vcpu, dispatch: ExitDispatch): void {
       const moved = vcpu.progressed || vcpu.eventQueued;
       if (vcpu.progress.stuck(exit.kind, moved, moved ? 0 : vcpu.rip())) vm.stop(StopReason.NoProgress, 0, exit.raw);
     }
-    const t1 = rdtsc();
-    vm.stats.record(exit.kind, t1 - t0);
     slice = exit.kind == ExitKind.TimerTick || exit.kind == ExitKind.ExternalInterrupt;
-    if (t1 > vm.budgetEnd) vm.stop(StopReason.OutOfTime);
+    if (timed) {
+      const t1 = rdtsc();
+      vm.stats.record(exit.kind, t1 - t0);
+      if (t1 > vm.budgetEnd) vm.stop(StopReason.OutOfTime);
+    } else if (vm.budgetEnd != NEVER && rdtsc() > vm.budgetEnd) {
+      vm.stop(StopReason.OutOfTime);
+    }
   }
 }

@@ -1,10 +1,14 @@
-/* bench: exit round-trip cost. Times ITERATIONS CPUID instructions and
- * ITERATIONS OUTs to port 0x80 with RDTSC, and prints for each
+/* bench: exit round-trip cost. Times ITERATIONS CPUID instructions,
+ * ITERATIONS OUTs to port 0x80 and ITERATIONS hypercalls (EXIT_COUNT,
+ * docs/hypercalls.md: a call that only reads a counter) with RDTSC, and
+ * prints for each
  *   bench <name> <iterations, hex> <TSC ticks, hex>
  * `npm run bench` runs it under the core's exit path and under the
  * assembly-only baseline (bench=baseline) and prints the ratio. */
 #include "guest.inc"
 #define ITERATIONS 2000
+#define HC_EXIT_COUNT 1           /* docs/hypercalls.md */
+#define EXIT_KIND_HYPERCALL 6     /* kernel/vm/exit.ts ExitKind.Hypercall */
     .text
     .global _start
 _start:
@@ -34,6 +38,23 @@ _start:
     sub eax, [t0]
     mov [io_ticks], eax
 
+    /* One hypercall untimed: guest_hypercall learns the vendor (VMCALL or
+     * VMMCALL) with a CPUID on its first call. */
+    mov eax, HC_EXIT_COUNT
+    mov ebx, EXIT_KIND_HYPERCALL
+    HYPERCALL
+    rdtsc
+    mov [t0], eax
+    mov cx, ITERATIONS
+3:  mov eax, HC_EXIT_COUNT
+    mov ebx, EXIT_KIND_HYPERCALL
+    HYPERCALL
+    dec cx
+    jnz 3b
+    rdtsc
+    sub eax, [t0]
+    mov [hypercall_ticks], eax
+
     mov si, offset name_cpuid
     call guest_puts
     mov eax, [cpuid_ticks]
@@ -41,6 +62,10 @@ _start:
     mov si, offset name_io
     call guest_puts
     mov eax, [io_ticks]
+    call report
+    mov si, offset name_hypercall
+    call guest_puts
+    mov eax, [hypercall_ticks]
     call report
     EXIT 0
 
@@ -62,6 +87,7 @@ report:
     .section .rodata
 name_cpuid: .asciz "bench cpuid"
 name_io:    .asciz "bench out-port-0x80"
+name_hypercall: .asciz "bench hypercall"
 space:      .asciz " "
 newline:    .asciz "\n"
     .data
@@ -69,3 +95,4 @@ newline:    .asciz "\n"
 t0:          .long 0
 cpuid_ticks: .long 0
 io_ticks:    .long 0
+hypercall_ticks: .long 0

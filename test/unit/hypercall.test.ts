@@ -66,3 +66,22 @@ describe("EXIT_COUNT (1) and unknown calls", () => {
     expect(new DataView(r.hal.vmruns[1].vmcb.buffer).getBigUint64(VMCB.RIP, true)).toBe(0x7c03n);
   });
 });
+
+describe("exit_stats=off (the bench's run without the accounting)", () => {
+  it("no exit is counted or timed: EXIT_COUNT reads 0 and the table says it was not kept", () => {
+    const cpuid = { reason: R.CPUID, instructionLength: 2, regs: { rax: 0n } };
+    const r = runGuest([cpuid, cpuid, vmcall(1n, 4n), powerOff], undefined, undefined, "exit_stats=off");
+    expect(r.lines).toContain("VM: exit statistics off (exit_stats=off)");
+    expect(r.hal.entries[3].regs.rax).toBe(0n); // CPUID exits counted: none
+    expect(r.lines).toContain("exits by reason: not recorded (exit_stats=off)");
+    expect(r.lines).not.toContainEqual(expect.stringMatching(/^ {2}CPUID\s+\d/));
+    expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
+  });
+
+  it("with the statistics on (the default), the same run counts both CPUIDs", () => {
+    const cpuid = { reason: R.CPUID, instructionLength: 2, regs: { rax: 0n } };
+    const r = runGuest([cpuid, cpuid, vmcall(1n, 4n), powerOff]);
+    expect(r.hal.entries[3].regs.rax).toBe(2n);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^ {2}CPUID\s+2\s/));
+  });
+});
