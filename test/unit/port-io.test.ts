@@ -25,6 +25,18 @@ describe("IN and OUT", () => {
   });
 });
 
+describe("an access size no CPU reports", () => {
+  // Found by the exit fuzzer: qualification bits 2:0 of 2 (3 bytes) indexed
+  // past the core's size table and panicked it.
+  it.each([3, 5, 8])("a %i-byte IN or OUT stops the VM with a report; the hypervisor powers off", (size) => {
+    const r = runGuest([{ reason: R.IO, qualification: ioQual(0x80, size, false), instructionLength: 1 }, powerOff]);
+    expect(r.lines).not.toContainEqual(expect.stringMatching(/^PANIC/));
+    expect(r.lines).toContain(`VM stopped: unhandled exit (backend reason ${R.IO})`);
+    expect(r.lines).toContain("the hypervisor is still running");
+    expect(r.poweredOff).toBe("failure");
+  });
+});
+
 describe("string I/O", () => {
   // REP OUTSB (string, REP) to COM1 with a 16-bit address size (instruction info bits 9:7 = 0).
   // The element addresses come from DS:SI (the CPU's GUEST_LINEAR_ADDRESS is the first one's).

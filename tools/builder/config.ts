@@ -42,10 +42,11 @@ export const ASC_FLAGS = [
   "--disable", "nontrapping-f2i", // no float conversions in the core
 ];
 
-// Native-code flags: freestanding, no SSE/x87 (guest FPU state is never
+// Native-code flags: -O3 (measured ~2% shorter exits on Bochs than -O2,
+// npm run bench), freestanding, no SSE/x87 (guest FPU state is never
 // touched, so exits need no FPU switching), no red zone (exception frames).
 export const CFLAGS = [
-  "-std=gnu11", "-O2", "-ffreestanding", "-fno-stack-protector", "-fno-pic", "-fno-pie",
+  "-std=gnu11", "-O3", "-ffreestanding", "-fno-stack-protector", "-fno-pic", "-fno-pie",
   "-mno-red-zone", "-mgeneral-regs-only", "-mcmodel=small", "-fno-asynchronous-unwind-tables",
   "-Wall", "-Wextra", "-Wno-unused-parameter",
   // wasm2c runtime: guard pages instead of bounds checks and call-depth
