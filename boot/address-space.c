@@ -11,9 +11,10 @@
  *    is left unmapped: a stack overflow faults on it (its #PF runs on an
  *    IST stack, boot/cpu-tables.c) instead of running into the data below.
  *
- * 2. The core's linear memory at CORE_VIRT, far from everything else. Only
- *    its current size is mapped (4 KiB pages onto the linker's physical
- *    region); the 8 GiB and more after CORE_VIRT stay unmapped. A wasm32
+ * 2. The core's linear memory at CORE_VIRT, far from everything else. Its
+ *    physical backing is a run of RAM the memory map has free
+ *    (boot/core-placement.c). Only its current size is mapped (4 KiB
+ *    pages); the 8 GiB and more after CORE_VIRT stay unmapped. A wasm32
  *    address plus a 32-bit offset reaches at most 2^33 bytes past
  *    CORE_VIRT, so every out-of-bounds access of the core faults there.
  *    That is wasm2c's guard-page mode (WASM_RT_MEMCHECK_SIGNAL_HANDLER=1,
@@ -26,6 +27,7 @@
  */
 #include <stdint.h>
 #include "native.h"
+#include "core-placement.h"
 
 #define PTE_P   (1ull << 0)   /* present */
 #define PTE_W   (1ull << 1)   /* writable (CR0.WP makes it bind ring 0) */
@@ -54,8 +56,9 @@ static uint64_t core_pt[CORE_PTS][512] __attribute__((aligned(4096)));
 
 static uint64_t nx;            /* PTE_NX where the CPU has NX, else 0 */
 static uint64_t core_mapped;   /* bytes of linear memory mapped at CORE_VIRT */
+uint64_t core_memory_phys;     /* its physical base (boot/core-placement.c) */
 
-extern uint8_t __text_start[], __text_end[], __rodata_end[];
+extern uint8_t __image_start[], __image_end[], __text_start[], __text_end[], __rodata_end[];
 extern uint8_t boot_stack_guard[];
 extern uint32_t identity_map_gib;
 
@@ -88,9 +91,9 @@ static uint64_t image_page(uint64_t a) {
 }
 
 static void map_identity(void) {
-    uint64_t image_blocks = phys(__wasm_memory_base) / MIB2;   /* 2 MiB-aligned (linker) */
+    uint64_t image_blocks = (phys(__image_end) + MIB2 - 1) / MIB2;
     if (image_blocks > IMAGE_BLOCKS) {
-        panic_puts("\ntsvisor: PANIC: the image below the core's memory outgrows boot/address-space.c's page tables\n");
+        panic_puts("\ntsvisor: PANIC: the image outgrows boot/address-space.c's page tables\n");
         halt_forever();
     }
     pml4[0] = phys(identity_pdpt) | PTE_P | PTE_W;
@@ -112,13 +115,31 @@ static void map_identity(void) {
 int core_memory_map(uint64_t bytes) {
     if (bytes > (uint64_t)CORE_PTS * MIB2) return 0;
     for (uint64_t off = core_mapped; off < bytes; off += PAGE) {
-        core_pt[off / MIB2][(off % MIB2) / PAGE] = (phys(__wasm_memory_base) + off) | PTE_P | PTE_W | nx;
+        core_pt[off / MIB2][(off % MIB2) / PAGE] = (core_memory_phys + off) | PTE_P | PTE_W | nx;
     }
     if (bytes > core_mapped) core_mapped = bytes;
     return 1;   /* new entries only: no stale translation of them to flush */
 }
 
-void address_space_init(void) {
+/* Where the core's linear memory goes. Without Multiboot2 boot information
+ * there is no map to read: right after the image, so that the core runs
+ * far enough to report the boot protocol it was not given. */
+static void place_core(uint32_t magic, uint64_t mbi) {
+    struct core_placement_input in = {
+        .magic = magic, .mbi = (const uint8_t*)(uintptr_t)mbi, .mbi_phys = mbi,
+        .image_start = phys(__image_start), .image_end = phys(__image_end), .bytes = CORE_MEMORY_BYTES,
+    };
+    core_memory_phys = place_core_memory(&in);
+    if (core_memory_phys != 0) return;
+    if (magic == 0x36d76289u) {   /* Multiboot2, but no room in its map */
+        panic_puts("\ntsvisor: PANIC: the memory map has no 32 MiB of usable RAM below 4 GiB, clear of the image and the modules, for the core's linear memory\n");
+        halt_forever();
+    }
+    core_memory_phys = (phys(__image_end) + MIB2 - 1) & ~(MIB2 - 1);
+}
+
+void address_space_init(uint32_t magic, uint64_t mbi) {
+    place_core(magic, mbi);
     enable_nx();
     map_identity();
     pml4[CORE_VIRT >> 39] = phys(core_pdpt) | PTE_P | PTE_W;

@@ -20,7 +20,7 @@ long_mode_entry:
     mov esi, esi
     push rdi
     push rsi
-    call address_space_init     /* W^X, the stack guard, the core at CORE_VIRT */
+    call address_space_init     /* (magic, info): W^X, the stack guard, the core at CORE_VIRT */
     call idt_install
     pop rsi
     pop rdi

@@ -11,7 +11,12 @@ void idt_install(void);
  * farthest a wasm32 address plus a 32-bit offset reaches, and a wasm page. */
 #define CORE_VIRT 0x8000000000ull
 #define CORE_GUARD_BYTES ((1ull << 33) + 65536ull)
-void address_space_init(void);
+void address_space_init(uint32_t mb2_magic, uint64_t mb2_info);
+/* The core's linear memory: its size (linker/tsvisor.ld WASM_MEMORY_SIZE,
+ * from tools/builder/config.ts) and where it was placed. */
+extern uint8_t WASM_MEMORY_SIZE[];
+#define CORE_MEMORY_BYTES ((uint64_t)(uintptr_t)WASM_MEMORY_SIZE)
+extern uint64_t core_memory_phys;
 int core_memory_map(uint64_t bytes);
 int fault_in_core_guard(uint64_t address);
 int fault_in_stack_guard(uint64_t address);
@@ -23,7 +28,4 @@ void panic_puts(const char* s);
 void panic_puthex(uint64_t v);
 __attribute__((noreturn)) void exception_panic(uint64_t vector, uint64_t error, uint64_t rip, uint64_t cr2);
 
-/* Linker-script symbols (linker/tsvisor.ld). */
-extern uint8_t __wasm_memory_base[];
-extern uint8_t __wasm_memory_end[];
 #endif

@@ -39,15 +39,15 @@ void wasm_rt_trap(wasm_rt_trap_t trap) {
     halt_forever();
 }
 
-/* ---- linear memory: the linker-reserved physical region, mapped at CORE_VIRT
+/* ---- linear memory: the RAM boot/core-placement.c chose, mapped at CORE_VIRT
  * (boot/address-space.c) as far as its current size: past it, unmapped ---- */
 
 #define WASM_PAGE 65536u
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t* mem, uint32_t initial_pages, uint32_t max_pages) {
-    uint64_t reserved = (uint64_t)(__wasm_memory_end - __wasm_memory_base);
+    uint64_t reserved = CORE_MEMORY_BYTES;
     if ((uint64_t)max_pages * WASM_PAGE > reserved) {
-        panic_puts("\ntsvisor: PANIC: the core's maximum linear memory exceeds the region the linker reserves\n");
+        panic_puts("\ntsvisor: PANIC: the core's maximum linear memory exceeds WASM_MEMORY_SIZE\n");
         halt_forever();
     }
     if (!core_memory_map((uint64_t)initial_pages * WASM_PAGE)) {

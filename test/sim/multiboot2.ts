@@ -113,7 +113,7 @@ export function typicalPc(ramMiB = 512, cmdline = "", module?: BootModule | Boot
 }
 
 // A block GRUB 2.06 really handed to tsvisor, captured with `bootinfo=hex`.
-export function realGrubBlock(host: "qemu" | "bochs"): Uint8Array {
+export function realGrubBlock(host: "qemu" | "bochs" | "ovmf"): Uint8Array {
   const hexText = fs.readFileSync(path.resolve(__dirname, `../fixtures/mbi-grub-2.06-${host}.hex`), "utf8").trim();
   return new Uint8Array(Buffer.from(hexText, "hex"));
 }
