@@ -1,5 +1,5 @@
 // The `tsvisor` command: build the ISO, run it on a test host.
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { build } from "./builder/pipeline.js";
 import { BuildError } from "./builder/stages.js";
 import { MissingToolError } from "./builder/system-tools.js";
@@ -60,6 +60,8 @@ program
     `never written back to the file; whole 512-byte sectors, at most ${describeSize(MAX_DISK_BYTES)} (--guest linux: instead of its default ext4 disk)`)
   .option("--disk-readonly", "attach the disk read-only (--disk FILE, or --guest linux's default disk)")
   .option("--cpu <model>", "CPU model for the host (QEMU -cpu, Bochs cpu model)")
+  .addOption(new Option("--firmware <kind>", "the machine's firmware: bios (SeaBIOS) or uefi (OVMF; QEMU only); the ISO boots on both")
+    .choices(["bios", "uefi"]).default("bios"))
   .option("--cmdline <text>", "hypervisor command line", "")
   .option("--timeout <sec>", "stop the run after this many seconds (default: 120; for a kernel guest 300, on Bochs 900)", positiveInt)
   .option("--guest-timeout <sec>", "the VM's own time budget (guest_timeout=): the hypervisor stops the guest past it and reports, 1-86400", budget)

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { build, KernelGuest } from "../../tools/builder/pipeline.js";
-import { launchFor, machineMiB } from "../../tools/run/launch.js";
+import { launchFor, machineMiB, Firmware } from "../../tools/run/launch.js";
 import { runSession, SessionResult } from "../../tools/run/session.js";
 import type { HostName } from "../../tools/run/hosts.js";
 
@@ -20,6 +20,8 @@ export interface Typing { after: RegExp; text: string; delayMs?: number }
 
 export interface BootOptions {
   cmdline?: string; guest?: string; cpu?: string; timeoutMs?: number;
+  // The machine's firmware (QEMU only): SeaBIOS by default, or OVMF.
+  firmware?: Firmware;
   // A kernel guest (its ISO modules) instead of `guest`, with its disk if
   // it has one (`kernel.disk`: file and readOnly, as tsvisor run --disk);
   // cmdlines.ts linuxTestGuest is the Linux guest as `run --guest linux`
@@ -50,7 +52,7 @@ export async function bootOn(host: HostName, opts: BootOptions = {}): Promise<Bo
       else input.write(step.text);
     }
   };
-  const r = await runSession(launchFor(host, iso, opts.cpu, { memoryMiB: machineMiB(opts.kernel, opts.cmdline) }),
+  const r = await runSession(launchFor(host, iso, opts.cpu, { memoryMiB: machineMiB(opts.kernel, opts.cmdline), firmware: opts.firmware }),
     { timeoutMs: opts.timeoutMs ?? 90_000, input, onOutput });
   const lines = r.output.split("\n").filter((l) => l.startsWith("tsvisor: ")).map((l) => l.slice(9));
   const guestLines = r.output.split("\n").filter((l) => l !== "" && !l.startsWith("tsvisor: "));

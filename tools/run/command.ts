@@ -11,7 +11,7 @@ import { linuxGuest } from "../images/linux.js";
 import { linuxDisk } from "../images/linux-disk.js";
 import { readHostFacts, HostName } from "./hosts.js";
 import { chooseHost, HostChoice } from "./host-choice.js";
-import { launchFor, machineMiB } from "./launch.js";
+import { launchFor, machineMiB, Firmware } from "./launch.js";
 import { runSession, Verdict } from "./session.js";
 import { consoleInput } from "./console-input.js";
 
@@ -24,6 +24,7 @@ export interface RunOptions {
   disk?: string;         // a disk image to attach as its virtio disk (--disk)
   diskReadonly?: boolean; // attach the disk read-only (--disk-readonly)
   cpu?: string;
+  firmware?: Firmware;   // bios (the default) or uefi (QEMU only)
   cmdline: string;
   timeout?: number;      // seconds; the default depends on the guest and host (runTimeout)
   guestTimeout?: number; // seconds: guest_timeout= on the hypervisor's command line
@@ -125,12 +126,17 @@ export async function runCommand(o: RunOptions): Promise<number> {
     if (e instanceof UsageError || e instanceof GuestFileError) return usage(e.message);
     throw e;
   }
+  // UEFI is OVMF under QEMU (or KVM); Bochs, whose firmware here is its
+  // BIOS, is refused by name.
+  const firmware: Firmware = o.firmware ?? "bios";
+  if (firmware === "uefi" && o.host === "bochs") return usage("--firmware uefi needs QEMU (OVMF); Bochs boots with its BIOS only");
   const choice = resolveHost(o.host, o.cpu);
   if (choice.kind === "refused") {
     process.stderr.write(`tsvisor run: ${choice.reason}\n`);
     return RUN_EXIT[choice.status];
   }
   const { host } = choice;
+  if (firmware === "uefi" && host === "bochs") return usage("--firmware uefi needs QEMU (OVMF), and the only host found is Bochs");
   process.stderr.write(`tsvisor: ${choice.line}\n`);
   if (choice.warning) process.stderr.write(`tsvisor: warning: ${choice.warning}\n`);
   requireTools(host === "bochs" ? "bochs" : "qemu", ...(host === "bochs" ? (["script"] as const) : []));
@@ -158,7 +164,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   // come before what a test guest declares, so the user's win.
   const cmdline = [o.cmdline, o.guestTimeout ? `guest_timeout=${o.guestTimeout}` : ""].filter((w) => w !== "").join(" ");
   const { iso } = await build({ cmdline, guest: plan.kind === "image" ? plan.guest : undefined, kernel });
-  const launch = launchFor(host, iso, o.cpu, { memoryMiB: machineMiB(kernel, cmdline) });
+  const launch = launchFor(host, iso, o.cpu, { memoryMiB: machineMiB(kernel, cmdline), firmware });
   const timeout = runTimeout(o.timeout, kernel !== undefined, host, process.stdin.isTTY === true);
   process.stderr.write(`tsvisor: booting ${iso} on ${host} (${launch.command} ${launch.args.join(" ")}` +
     `${launch.cwd ? ` in ${launch.cwd}` : ""})\n`);

@@ -85,6 +85,27 @@ export interface LaunchOptions {
   // microcode check IA32_BIOS_SIGN_ID (0x8b), which Bochs 2.7 does not
   // model, and with no IDT yet the #GP is a triple fault.
   ignoreBadMsrs?: boolean;
+  // The machine's firmware (QEMU only): "bios", SeaBIOS (the default), or
+  // "uefi", Debian's OVMF. The ISO is the same: grub-mkrescue makes it for
+  // both (tools/setup/ensure-deps.sh installs GRUB's x86_64-efi modules).
+  firmware?: Firmware;
+}
+
+export const FIRMWARES = ["bios", "uefi"] as const;
+export type Firmware = (typeof FIRMWARES)[number];
+// Debian's ovmf package: the firmware's code, and the template of its
+// variable store, which each launch copies (OVMF writes to it).
+export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE.fd";
+const OVMF_VARS = "/usr/share/OVMF/OVMF_VARS.fd";
+
+function firmwareArgs(firmware: Firmware, dir: string): string[] {
+  if (firmware === "bios") return [];
+  for (const f of [OVMF_CODE, OVMF_VARS]) {
+    if (!fs.existsSync(f)) throw new Error(`UEFI firmware not found: ${f} (install Debian's ovmf: bash tools/setup/ensure-deps.sh)`);
+  }
+  const vars = path.join(dir, "OVMF_VARS.fd");
+  fs.copyFileSync(OVMF_VARS, vars);
+  return ["-drive", `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, "-drive", `if=pflash,format=raw,file=${vars}`];
 }
 
 // The launch's own directory, and its cleanup: TSVISOR_KEEP_HOST_FILES=1
@@ -113,9 +134,10 @@ function qemuMedia(m: BootMedia): string[] {
   return ["-kernel", m.kernel, ...(m.initrd ? ["-initrd", m.initrd] : []), "-append", m.append];
 }
 
-function qemu(media: BootMedia, accel: "tcg" | "kvm", cpu: string, memoryMiB: number): Launch {
+function qemu(media: BootMedia, accel: "tcg" | "kvm", cpu: string, memoryMiB: number, firmware: Firmware = "bios"): Launch {
   const host = accel === "kvm" ? "kvm" : "qemu";
   const { dir, cleanup } = hostDir(host);
+  const fw = firmwareArgs(firmware, dir);
   const control = path.join(dir, "control.txt");
   return {
     host,
@@ -130,6 +152,7 @@ function qemu(media: BootMedia, accel: "tcg" | "kvm", cpu: string, memoryMiB: nu
       "-nic", "none",         // no network card, and so no option ROM to find
       "-no-reboot",           // a triple fault ends the run instead of looping
       "-device", DEBUG_EXIT,
+      ...fw,
       ...qemuMedia(media),
     ],
     serial: { kind: "stdio" },
@@ -201,13 +224,14 @@ export function launchMedia(host: HostName, media: BootMedia, cpu?: string, opts
   switch (host) {
     case "qemu":
       // QEMU's TCG emulates SVM with nested paging, not VMX (shared/DESIGN.md).
-      return qemu(media, "tcg", cpu ?? "qemu64,+svm,+npt,+rdrand,+pdpe1gb", mem);
+      return qemu(media, "tcg", cpu ?? "qemu64,+svm,+npt,+rdrand,+pdpe1gb", mem, opts.firmware);
     case "kvm": {
       const flag = hostVirtFlag();
-      return qemu(media, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"), mem);
+      return qemu(media, "kvm", cpu ?? (flag ? `host,+${flag}` : "host"), mem, opts.firmware);
     }
     case "bochs":
       if (media.kind !== "iso") throw new Error("Bochs boots an ISO only: put the kernel on one (stageLinuxIso)");
+      if (opts.firmware === "uefi") throw new Error("Bochs has no UEFI firmware here: boot UEFI on QEMU (--host qemu --firmware uefi)");
       // corei7_skylake_x: VMX with EPT, VPID and unrestricted guest.
       return bochs(media.iso, cpu ?? "corei7_skylake_x", mem, opts.ignoreBadMsrs === true);
   }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what tsvisor needs on a Debian (12+) or Ubuntu machine, and only
-# what is missing: the build toolchain (wabt, gcc, binutils, GRUB, xorriso,
-# mtools), the test hosts (QEMU, Bochs), what builds the Linux guest's
+# what is missing: the build toolchain (wabt, gcc, binutils, GRUB for BIOS
+# and UEFI, xorriso, mtools), the test hosts (QEMU with OVMF, Bochs), what builds the Linux guest's
 # initramfs (cpio, kmod's modinfo) and its default disk (e2fsprogs's
 # mkfs.ext4 and debugfs), iasl (the unit tests disassemble the
 # ACPI tables with it), and the npm packages.
@@ -22,6 +22,11 @@ need_file /usr/include/string.h libc6-dev
 need_cmd  ld                    binutils
 need_cmd  grub-mkrescue         grub-common
 need_file /usr/lib/grub/i386-pc grub-pc-bin
+# UEFI: with GRUB's x86_64-efi modules grub-mkrescue makes one ISO that
+# boots on BIOS and UEFI machines; OVMF is the UEFI firmware QEMU boots it
+# with (tsvisor run --firmware uefi, the UEFI boot tests).
+need_file /usr/lib/grub/x86_64-efi grub-efi-amd64-bin
+need_file /usr/share/OVMF/OVMF_CODE.fd ovmf
 need_cmd  xorriso               xorriso
 need_cmd  mformat               mtools
 need_cmd  qemu-system-x86_64    qemu-system-x86
