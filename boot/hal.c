@@ -187,3 +187,17 @@ u32 Z_halZ_rdmsrSafe(struct Z_hal_instance_t* h, u32 msr, u32 out) {
     memcpy(tsvisor_core.w2c_memory.data + out, &v, 8);
     return 1;
 }
+
+/* The screen's EGA text buffer, for the panic path (boot/panic.c): set by
+ * the core's screen driver (drivers/host/vga-text.ts); 0 while none. */
+uint64_t panic_screen_phys;
+uint32_t panic_screen_cols, panic_screen_rows, panic_screen_pitch;
+
+void Z_halZ_setPanicScreen(struct Z_hal_instance_t* h, u64 phys, u32 cols, u32 rows, u32 pitch) {
+    (void)h;
+    check_physical(phys, (u64)rows * pitch);
+    panic_screen_cols = cols;
+    panic_screen_rows = rows;
+    panic_screen_pitch = pitch;
+    panic_screen_phys = phys;
+}

@@ -27,9 +27,30 @@ static void put_on(uint16_t base, char c) {
     outb(base, (uint8_t)c);
 }
 
+/* The screen, where the core's driver took it (drivers/host/vga-text.ts):
+ * the same teletype at the bottom row, so no cursor is shared. */
+extern uint64_t panic_screen_phys;
+extern uint32_t panic_screen_cols, panic_screen_rows, panic_screen_pitch;
+static uint32_t screen_col;
+
+static void screen_put(char c) {
+    if (panic_screen_phys == 0 || c == '\r') return;
+    volatile uint16_t* base = (volatile uint16_t*)(uintptr_t)panic_screen_phys;
+    uint32_t words_per_row = panic_screen_pitch / 2;
+    volatile uint16_t* last = base + (panic_screen_rows - 1) * words_per_row;
+    if (c == '\n' || screen_col == panic_screen_cols) {
+        for (uint32_t i = 0; i < (panic_screen_rows - 1) * words_per_row; i++) base[i] = base[i + words_per_row];
+        for (uint32_t i = 0; i < panic_screen_cols; i++) last[i] = 0x0720;   /* blank, light grey on black */
+        screen_col = 0;
+        if (c == '\n') return;
+    }
+    last[screen_col++] = (uint16_t)(0x0700 | (uint8_t)c);
+}
+
 static void putc_raw(char c) {
     put_on(COM1, c);
     put_on(COM2, c);
+    screen_put(c);
 }
 
 void panic_puts(const char* s) {

@@ -22,6 +22,8 @@ import { dumpVmxCaps } from "./virt/vmx-dump";
 import { runSelftest } from "./selftest";
 import { optionIs } from "./boot/cmdline";
 import { dumpBootInfo } from "./boot/bootinfo-dump";
+import { screenInUse } from "./console/screen";
+import { startScreen } from "./console/screen-start";
 import { powerOff } from "./platform/power";
 import { VERSION, GIT_REVISION } from "./generated/build-info";
 // Compiled in for asc --use abort=kernel/panic/coreAbort (tools/builder/config.ts).
@@ -64,6 +66,10 @@ export { probeVirtioScratch, probeVirtioOpen, probeVirtioRun, probeVirtioReportW
 
 export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearBytes: u64): void {
   com1Init();
+  // The boot information first, silently: it says whether there is a
+  // screen to print on as well (kernel/console/screen.ts).
+  const info = parseMultiboot2(mb2Magic, mb2InfoPhys);
+  if (info.error == Mb2Error.None) startScreen(info);
   endl();
   begin("tsvisor ");
   puts(VERSION);
@@ -77,8 +83,17 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   putSize(linearBytes);
   puts(" reserved");
   endl();
+  if (screenInUse()) {
+    begin("screen: EGA text ");
+    putDec(info.fbWidth);
+    puts("x");
+    putDec(info.fbHeight);
+    puts(" at ");
+    putHex(info.fbAddress);
+    puts(", the hypervisor's lines shown there too");
+    endl();
+  }
 
-  const info = parseMultiboot2(mb2Magic, mb2InfoPhys);
   if (info.error != Mb2Error.None) {
     printMb2Error(info);
     powerOff(false);

@@ -16,6 +16,11 @@ const TAG_LOADER_NAME: u32 = 2;
 const TAG_MODULE: u32 = 3;
 const TAG_BASIC_MEMINFO: u32 = 4;
 const TAG_MMAP: u32 = 6;
+const TAG_FRAMEBUFFER: u32 = 8;
+// Framebuffer types (Multiboot2 §3.6.12): 0 indexed colour, 1 direct RGB,
+// 2 EGA text (the address is the text buffer, width and height in
+// characters, 16 bits per character cell).
+export const FB_TYPE_EGA_TEXT: u32 = 2;
 // Memory map entry types (spec §3.6.8).
 export const MMAP_AVAILABLE: u32 = 1;
 export const MMAP_ACPI_RECLAIMABLE: u32 = 3;
@@ -70,6 +75,16 @@ export class Mb2Info {
   moduleEnds: StaticArray<u32> = new StaticArray<u32>(MAX_MODULES);
   moduleNames: StaticArray<usize> = new StaticArray<usize>(MAX_MODULES);
   moduleNameLens: StaticArray<u32> = new StaticArray<u32>(MAX_MODULES);
+  // The framebuffer GRUB left the screen in (tag 8, §3.6.12), if it says:
+  // address, bytes per row, width and height (pixels, or characters for
+  // EGA text), bits per pixel, type (FB_TYPE_*).
+  hasFramebuffer: bool = false;
+  fbAddress: u64 = 0;
+  fbPitch: u32 = 0;
+  fbWidth: u32 = 0;
+  fbHeight: u32 = 0;
+  fbBpp: u32 = 0;
+  fbType: u32 = 0;
 
   fail(error: Mb2Error, offset: u32, value: u64): Mb2Info {
     this.error = error;
@@ -147,6 +162,15 @@ function parseBuffer(info: Mb2Info, total: u32): Mb2Info {
       info.hasBasicMeminfo = true;
       info.memLowerKiB = load<u32>(body);
       info.memUpperKiB = load<u32>(body, 4);
+    } else if (type == TAG_FRAMEBUFFER && bodyLen >= 22) {
+      // Body: addr u64, pitch u32, width u32, height u32, bpp u8, type u8.
+      info.hasFramebuffer = true;
+      info.fbAddress = load<u64>(body);
+      info.fbPitch = load<u32>(body, 8);
+      info.fbWidth = load<u32>(body, 12);
+      info.fbHeight = load<u32>(body, 16);
+      info.fbBpp = <u32>load<u8>(body, 20);
+      info.fbType = <u32>load<u8>(body, 21);
     } else if (type == TAG_MMAP) {
       // Body: entry_size u32, entry_version u32, then entries (spec §3.6.8).
       if (bodyLen < 8) return info.fail(Mb2Error.TagTooSmall, off, size);

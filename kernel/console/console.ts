@@ -5,6 +5,7 @@
 // guest wrote them (kernel/console/guest-console.ts); the hypervisor's
 // lines go to the control channel too (drivers/host/com1.ts).
 import { com1Put, hostLinePut } from "../../drivers/host/com1";
+import { screenPut } from "./screen";
 
 export const PREFIX = "tsvisor: ";
 
@@ -16,6 +17,7 @@ export function setGuestMidLine(on: bool): void { guestMidLine = on; }
 export function putc(c: u32): void {
   if (c == 0x0a) hostLinePut(0x0d); // serial terminals want CR LF
   hostLinePut(c);
+  screenPut(c);
 }
 
 export function puts(s: string): void {

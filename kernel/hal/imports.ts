@@ -93,6 +93,10 @@ export const HOST_SPURIOUS_VECTOR: u32 = 0xff;
 // CPUID exits and OUTs to port 0x80 at once, without calling the core
 // (npm run bench).
 @external("hal", "setBaselineExits") export declare function setBaselineExits(on: u32): void;
+// Where the screen's EGA text buffer is (physical address, columns, rows,
+// bytes per row; drivers/host/vga-text.ts), so that the native panic path
+// (boot/panic.c) writes its last words there too.
+@external("hal", "setPanicScreen") export declare function setPanicScreen(phys: u64, cols: u32, rows: u32, pitch: u32): void;
 // XSETBV (SDM Vol. 2C): load extended control register `index` (0: XCR0).
 // Needs CR4.OSXSAVE, which the core sets at boot where CPUID shows XSAVE.
 // Returns 0, or 1 if the CPU refused the value with #GP: the native HAL

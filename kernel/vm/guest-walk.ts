@@ -80,31 +80,13 @@ function walk4Level(mem: GuestMemory, cr3: u64, linear: u64): u64 {
   return NO_TRANSLATION;
 }
 
-// Copy up to `max` bytes from guest-linear `linear` into `dst`, each 4 KiB
-// page translated on its own (an instruction may cross into a page mapped
-// elsewhere); `wrap32`: outside 64-bit mode linear addresses wrap at 4 GiB.
-// Stops at the first byte that is unmapped or outside guest RAM; returns
-// how many bytes were copied.
-export function readGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, dst: usize, max: u32, wrap32: bool): u32 {
-  let got: u32 = 0;
-  while (got < max) {
-    let at = linear + got;
-    if (wrap32) at &= 0xffffffff;
-    const gpa = linearToGuestPhysical(vcpu, mem, at);
-    if (gpa == NO_TRANSLATION || mem.bytesFrom(gpa) == 0) break;
-    let chunk = min<u64>(<u64>(max - got), 4096 - (at & 4095));
-    if (chunk > mem.bytesFrom(gpa)) chunk = mem.bytesFrom(gpa);
-    if (!mem.read(gpa, dst + got, <u32>chunk)) break;
-    got += <u32>chunk;
-  }
-  return got;
-}
-
-// Copy up to `max` bytes from `src` to guest-linear `linear`, as
-// readGuestLinear reads them: the CPU's own writes (a TSS, a descriptor's
-// busy bit) through the guest's page tables, the access rights unchecked.
-// Returns how many bytes were written.
-export function writeGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, src: usize, max: u32, wrap32: bool): u32 {
+// Copy up to `max` bytes between guest-linear `linear` and `buf` (into
+// the guest when `toGuest`), each 4 KiB page translated on its own (an
+// instruction or a TSS may cross into a page mapped elsewhere); `wrap32`:
+// outside 64-bit mode linear addresses wrap at 4 GiB. Stops at the first
+// byte that is unmapped or outside guest RAM; returns how many bytes were
+// copied.
+function copyGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, buf: usize, max: u32, wrap32: bool, toGuest: bool): u32 {
   let done: u32 = 0;
   while (done < max) {
     let at = linear + done;
@@ -113,8 +95,21 @@ export function writeGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, src:
     if (gpa == NO_TRANSLATION || mem.bytesFrom(gpa) == 0) break;
     let chunk = min<u64>(<u64>(max - done), 4096 - (at & 4095));
     if (chunk > mem.bytesFrom(gpa)) chunk = mem.bytesFrom(gpa);
-    if (!mem.write(gpa, src + done, <u32>chunk)) break;
+    const ok = toGuest ? mem.write(gpa, buf + done, <u32>chunk) : mem.read(gpa, buf + done, <u32>chunk);
+    if (!ok) break;
     done += <u32>chunk;
   }
   return done;
+}
+
+// Read up to `max` bytes from guest-linear `linear` into `dst`.
+export function readGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, dst: usize, max: u32, wrap32: bool): u32 {
+  return copyGuestLinear(vcpu, mem, linear, dst, max, wrap32, false);
+}
+
+// Write up to `max` bytes from `src` to guest-linear `linear`: the CPU's
+// own writes (a TSS, a descriptor's busy bit) through the guest's page
+// tables, the access rights unchecked.
+export function writeGuestLinear(vcpu: Vcpu, mem: GuestMemory, linear: u64, src: usize, max: u32, wrap32: bool): u32 {
+  return copyGuestLinear(vcpu, mem, linear, src, max, wrap32, true);
 }

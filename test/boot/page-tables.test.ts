@@ -4,13 +4,11 @@
 // translation with its flags). Nothing may be writable and executable; the
 // stack's guard page and the core's guard region must not be mapped.
 import { describe, expect, it } from "vitest";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { build } from "../../tools/builder/pipeline.js";
-import { launchFor } from "../../tools/run/launch.js";
+import { startMonitored } from "./qemu-monitor.js";
 
 const ELF = path.resolve(__dirname, "../../build/tsvisor.elf");
 const CORE_VIRT = 0x80_0000_0000n; // boot/native.h
@@ -35,52 +33,16 @@ function parseTlb(text: string): Mapping[] {
   }).map((e) => ({ ...e, virt: BigInt.asUintN(48, e.virt) }));
 }
 
-async function monitor(sock: string, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = net.createConnection(sock);
-    let buf = "";
-    let sent = false;
-    c.on("data", (d) => {
-      buf += d.toString("latin1");
-      if (!sent && buf.includes("(qemu)")) {
-        sent = true;
-        buf = "";
-        c.write(`${command}\n`);
-      } else if (sent && /\(qemu\) $/.test(buf)) {
-        c.end();
-        resolve(buf);
-      }
-    });
-    c.on("error", reject);
-  });
-}
-
-async function waitFor(file: string, text: string, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (fs.existsSync(file) && fs.readFileSync(file, "latin1").includes(text)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`"${text}" never appeared in ${file}`);
-}
-
 describe("the hypervisor's page tables (QEMU TCG, halted in the hypervisor)", () => {
   it("map nothing writable and executable; code read-only; the stack's guard page and the core's guard region unmapped", async () => {
     const { iso } = await build({ cmdline: "selftest=abort", quiet: true });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tsvisor-tlb-"));
-    const sock = path.join(dir, "monitor.sock");
-    const serial = path.join(dir, "com1.txt");
-    const l = launchFor("qemu", iso, undefined, { memoryMiB: 512 });
-    const args = [...l.args];
-    args.splice(args.indexOf("-monitor"), 2, "-monitor", `unix:${sock},server,nowait`);
-    args.splice(args.indexOf("stdio"), 1, `file:${serial}`);
-    const qemu = spawn(l.command, args, { stdio: "ignore" });
+    const q = startMonitored(iso);
     try {
-      await waitFor(serial, "machine halted", 60_000);
-      const map = parseTlb(await monitor(sock, "info tlb"));
+      await q.waitFor("machine halted", 60_000);
+      const map = parseTlb(await q.ask("info tlb"));
       const sym = symbols();
       // Where boot/core-placement.c put the core's memory, as the core reports it.
-      const placed = /core: linear memory at (0x[0-9a-f]+)/.exec(fs.readFileSync(serial, "latin1"));
+      const placed = /core: linear memory at (0x[0-9a-f]+)/.exec(fs.readFileSync(q.serial, "latin1"));
       expect(placed).not.toBeNull();
       const coreBase = BigInt(placed![1]);
       expect(map.length).toBeGreaterThan(100);
@@ -109,9 +71,7 @@ describe("the hypervisor's page tables (QEMU TCG, halted in the hypervisor)", ()
         expect(m.noExec && m.writable).toBe(true);
       });
     } finally {
-      qemu.kill("SIGKILL");
-      fs.rmSync(dir, { recursive: true, force: true });
-      l.cleanup();
+      q.stop();
     }
   }, 120_000);
 });

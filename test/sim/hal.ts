@@ -110,6 +110,8 @@ export class SimHal {
   // RBR pops it) from simulated TSC `at` on, in order.
   readonly com1Input: { byte: number; at: bigint }[] = [];
   xcr = new Map<number, bigint>([[0, 1n]]);
+  // The EGA text screen the core told the panic path about (setPanicScreen).
+  panicScreen: { phys: bigint; cols: number; rows: number; pitch: number } | null = null;
   // Whether the simulated CPU refuses an XSETBV with #GP (the native HAL
   // survives it and returns 1): by default as SDM Vol. 2C XSETBV says — an
   // index other than 0, x87 (bit 0) clear, AVX (bit 2) without SSE (bit 1),
@@ -149,7 +151,12 @@ export class SimHal {
   // unless the profile says otherwise through IA32_APIC_BASE.
   readonly lapic = new SimHostLapic(() => this.tsc);
 
+  // A PC's colour text buffer (0xB8000, 32 KiB), where GRUB leaves a BIOS
+  // machine's screen and the core's console writes (drivers/host/vga-text.ts).
+  readonly vgaText = new Uint8Array(0x8000);
+
   constructor(readonly cpu: CpuProfile) {
+    this.mapPhysical(0xb8000n, this.vgaText);
     this.msrs = new Map(Object.entries(cpu.msrs).map(([k, v]) => [Number(k), v]));
     if (!this.msrs.has(0x1b)) this.msrs.set(0x1b, 0xfee00900n);
     // The SYSCALL and SWAPGS MSRs every 64-bit CPU has (STAR, LSTAR, CSTAR,
@@ -427,6 +434,7 @@ export class SimHal {
         return 0;
       },
       setBaselineExits: (on: number) => void (this.baselineExits = on !== 0),
+      setPanicScreen: (phys: bigint, cols: number, rows: number, pitch: number) => void (this.panicScreen = { phys, cols, rows, pitch }),
       vmEnter: (frame: number) => this.vmEnter(frame),
       svmRun: (frame: number, vmcb: bigint) => this.svmRun(frame, Number(vmcb - this.linearBase)),
     };
