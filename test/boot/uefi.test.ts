@@ -6,6 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { bootOn } from "./boot-helpers.js";
 import { CHECKS } from "./guest-checks.js";
+import { linuxTestGuest } from "./cmdlines.js";
+import { linuxGuest } from "../../tools/images/linux.js";
+import { READY_MARKER } from "../../tools/images/initramfs.js";
 
 describe("UEFI: QEMU TCG with OVMF", () => {
   it("boots the ISO: GRUB's EFI memory map, the core placed clear of the firmware's ACPI NVS, clean power-off", async () => {
@@ -34,4 +37,18 @@ describe("UEFI: QEMU TCG with OVMF", () => {
     expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
     expect(r.verdict).toBe("success");
   });
+
+  it("Debian's Linux boots to its shell under OVMF, reads its virtio disk, and powers off (ACPI S5)", async () => {
+    const version = linuxGuest().version;
+    const r = await bootOn("qemu", {
+      kernel: linuxTestGuest(), firmware: "uefi", timeoutMs: 300_000,
+      type: { after: new RegExp(`^${READY_MARKER}$`), text: 'echo "=""=uname"; uname -r; cat /sys/block/vda/size; poweroff\n' },
+    });
+    const out = r.output.replace(/\r/g, "").split("\n");
+    const at = out.indexOf("==uname");
+    expect(at).toBeGreaterThan(0);
+    expect(out.slice(at + 1, at + 3)).toEqual([version, "16384"]);
+    expect(r.lines).toContain("VM stopped: the guest powered off with status 0");
+    expect(r.verdict).toBe("success");
+  }, 320_000);
 });
