@@ -16,6 +16,7 @@
 // or terminal behind it (flow control by not reading), instead of being
 // lost to an overrun.
 import { com1Received, com1Read } from "../../drivers/host/com1";
+import { Ps2Keyboard, NO_KEY } from "../../drivers/host/ps2-keyboard";
 import { Uart16550 } from "../../drivers/uart16550";
 import { VirtioConsole } from "../../drivers/virtio/virtio-console";
 import { InputPump } from "../../drivers/byte-sink";
@@ -36,6 +37,23 @@ export class GuestInput extends InputPump {
   private escaped: bool = false;
   // A byte taken from the host but not yet delivered (after Ctrl-A).
   private carry: i32 = NONE;
+  // The machine's own keyboard, where it has one (drivers/host/ps2-keyboard.ts):
+  // typed keys go where COM1's bytes go. Looked for at the first poll.
+  private keyboard: Ps2Keyboard | null = null;
+  private keyboardChecked: bool = false;
+
+  // The next typed byte: COM1's first, then the keyboard's; NONE if neither.
+  private nextTyped(): i32 {
+    if (com1Received()) return <i32>com1Read();
+    if (!this.keyboardChecked) {
+      this.keyboardChecked = true;
+      if (Ps2Keyboard.present()) this.keyboard = new Ps2Keyboard();
+    }
+    const k = this.keyboard;
+    if (k === null) return NONE;
+    const b = k.next();
+    return b == NO_KEY ? NONE : b;
+  }
 
   pump(): void { this.poll(); }
 
@@ -46,8 +64,9 @@ export class GuestInput extends InputPump {
         this.carry = NONE;
         continue;
       }
-      if (!com1Received()) break;
-      const b = com1Read();
+      const typed = this.nextTyped();
+      if (typed == NONE) break;
+      const b = <u32>typed;
       if (this.escaped) {
         this.escaped = false;
         if (b == KEY_SWITCH) {
