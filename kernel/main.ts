@@ -22,8 +22,7 @@ import { dumpVmxCaps } from "./virt/vmx-dump";
 import { runSelftest } from "./selftest";
 import { optionIs } from "./boot/cmdline";
 import { dumpBootInfo } from "./boot/bootinfo-dump";
-import { screenInUse } from "./console/screen";
-import { startScreen } from "./console/screen-start";
+import { startScreen, ScreenKind } from "./console/screen-start";
 import { powerOff } from "./platform/power";
 import { VERSION, GIT_REVISION } from "./generated/build-info";
 // Compiled in for asc --use abort=kernel/panic/coreAbort (tools/builder/config.ts).
@@ -69,7 +68,7 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   // The boot information first, silently: it says whether there is a
   // screen to print on as well (kernel/console/screen.ts).
   const info = parseMultiboot2(mb2Magic, mb2InfoPhys);
-  if (info.error == Mb2Error.None) startScreen(info);
+  const screen = info.error == Mb2Error.None ? startScreen(info) : ScreenKind.None;
   endl();
   begin("tsvisor ");
   puts(VERSION);
@@ -83,11 +82,15 @@ export function boot(mb2Magic: u32, mb2InfoPhys: u64, linearBase: u64, linearByt
   putSize(linearBytes);
   puts(" reserved");
   endl();
-  if (screenInUse()) {
-    begin("screen: EGA text ");
+  if (screen != ScreenKind.None) {
+    begin(screen == ScreenKind.Text ? "screen: EGA text " : "screen: framebuffer ");
     putDec(info.fbWidth);
     puts("x");
     putDec(info.fbHeight);
+    if (screen == ScreenKind.Framebuffer) {
+      puts("x");
+      putDec(info.fbBpp);
+    }
     puts(" at ");
     putHex(info.fbAddress);
     puts(", the hypervisor's lines shown there too");

@@ -9,17 +9,19 @@
 // keeps to the same rule, so that it needs nothing of this file's state
 // (only where the screen is and its size, told through the HAL).
 import { physWrite, physCopy, setPanicScreen } from "../../kernel/hal/imports";
+import { ScreenConsole } from "./screen-console";
 
 const ATTRIBUTE: u32 = 0x07; // light grey on black
 const BLANK: u16 = <u16>((ATTRIBUTE << 8) | 0x20);
 
-export class VgaText {
+export class VgaText extends ScreenConsole {
   col: u32 = 0;
   // One row of blanks, copied over the bottom row after a scroll.
   private blankRow: usize;
   private cell: usize = memory.data(2);
 
   constructor(public base: u64, public cols: u32, public rows: u32, public pitch: u32) {
+    super();
     this.blankRow = memory.data(2 * 256);
     for (let i: u32 = 0; i < 256; i++) store<u16>(this.blankRow + <usize>i * 2, BLANK);
   }

@@ -21,6 +21,7 @@ const TAG_FRAMEBUFFER: u32 = 8;
 // 2 EGA text (the address is the text buffer, width and height in
 // characters, 16 bits per character cell).
 export const FB_TYPE_EGA_TEXT: u32 = 2;
+export const FB_TYPE_RGB: u32 = 1;
 // Memory map entry types (spec §3.6.8).
 export const MMAP_AVAILABLE: u32 = 1;
 export const MMAP_ACPI_RECLAIMABLE: u32 = 3;
@@ -85,6 +86,13 @@ export class Mb2Info {
   fbHeight: u32 = 0;
   fbBpp: u32 = 0;
   fbType: u32 = 0;
+  // FB_TYPE_RGB: each colour's bit position and size in a pixel.
+  fbRedShift: u32 = 0;
+  fbRedBits: u32 = 0;
+  fbGreenShift: u32 = 0;
+  fbGreenBits: u32 = 0;
+  fbBlueShift: u32 = 0;
+  fbBlueBits: u32 = 0;
 
   fail(error: Mb2Error, offset: u32, value: u64): Mb2Info {
     this.error = error;
@@ -171,6 +179,15 @@ function parseBuffer(info: Mb2Info, total: u32): Mb2Info {
       info.fbHeight = load<u32>(body, 16);
       info.fbBpp = <u32>load<u8>(body, 20);
       info.fbType = <u32>load<u8>(body, 21);
+      // RGB: after a reserved u16, red, green and blue as (position, size).
+      if (info.fbType == FB_TYPE_RGB && bodyLen >= 30) {
+        info.fbRedShift = <u32>load<u8>(body, 24);
+        info.fbRedBits = <u32>load<u8>(body, 25);
+        info.fbGreenShift = <u32>load<u8>(body, 26);
+        info.fbGreenBits = <u32>load<u8>(body, 27);
+        info.fbBlueShift = <u32>load<u8>(body, 28);
+        info.fbBlueBits = <u32>load<u8>(body, 29);
+      }
     } else if (type == TAG_MMAP) {
       // Body: entry_size u32, entry_version u32, then entries (spec §3.6.8).
       if (bodyLen < 8) return info.fail(Mb2Error.TagTooSmall, off, size);

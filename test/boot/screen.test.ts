@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import fs from "node:fs";
 import { build } from "../../tools/builder/pipeline.js";
 import { startMonitored } from "./qemu-monitor.js";
+import { GRUB_ASCII_FONT } from "../../tools/builder/font.js";
+import path from "node:path";
 
 const COLS = 80;
 const ROWS = 25;
@@ -26,10 +28,48 @@ function screenRows(dump: string): string[] {
 }
 
 // The rows a bottom-row teletype shows after printing `lines`.
-function teletype(lines: string[]): string[] {
-  const rows = lines.flatMap((l) => (l.length === 0 ? [""] : l.match(new RegExp(`.{1,${COLS}}`, "g"))!));
-  const shown = [...rows, ""].slice(-ROWS); // the cursor's empty row at the bottom
-  return [...Array(ROWS - shown.length).fill(""), ...shown];
+function teletype(lines: string[], cols = COLS, rows = ROWS): string[] {
+  const wrapped = lines.flatMap((l) => (l.length === 0 ? [""] : l.match(new RegExp(`.{1,${cols}}`, "g"))!));
+  const shown = [...wrapped, ""].slice(-rows); // the cursor's empty row at the bottom
+  return [...Array(rows - shown.length).fill(""), ...shown];
+}
+
+// GRUB's 8x16 font (what tools/builder/font.ts builds the core's from):
+// each glyph's 16 row bytes, as a key, to its character.
+function glyphTable(): Map<string, string> {
+  const bytes = [...fs.readFileSync(GRUB_ASCII_FONT, "utf8").matchAll(/0x([0-9a-fA-F]{2})/g)].map((m) => parseInt(m[1], 16));
+  const t = new Map<string, string>();
+  for (let c = 0x7e; c >= 0x20; c--) t.set(bytes.slice(c * 16, c * 16 + 16).join(","), String.fromCharCode(c));
+  return t;
+}
+
+// The text a framebuffer shows, read back from QEMU's screendump (PPM,
+// "P6 width height 255" then RGB): each 8x16 cell's lit pixels matched
+// against the font ("?" where no glyph matches).
+function framebufferRows(ppm: Buffer): { rows: string[]; cols: number; lines: number } {
+  const header = /^P6\s+(\d+)\s+(\d+)\s+255\s/.exec(ppm.subarray(0, 64).toString("latin1"))!;
+  const [width, height] = [Number(header[1]), Number(header[2])];
+  const px = ppm.subarray(header[0].length);
+  const glyphs = glyphTable();
+  const cols = Math.floor(width / 8), lines = Math.floor(height / 16);
+  const rows: string[] = [];
+  for (let r = 0; r < lines; r++) {
+    let s = "";
+    for (let c = 0; c < cols; c++) {
+      const key: number[] = [];
+      for (let y = 0; y < 16; y++) {
+        let bits = 0;
+        for (let x = 0; x < 8; x++) {
+          const at = ((r * 16 + y) * width + c * 8 + x) * 3;
+          if (px[at] + px[at + 1] + px[at + 2] > 0) bits |= 0x80 >> x;
+        }
+        key.push(bits);
+      }
+      s += key.every((b) => b === 0) ? " " : glyphs.get(key.join(",")) ?? "?";
+    }
+    rows.push(s.replace(/ +$/, ""));
+  }
+  return { rows, cols, lines };
 }
 
 describe("the screen (QEMU with SeaBIOS: EGA text mode)", () => {
@@ -50,6 +90,29 @@ describe("the screen (QEMU with SeaBIOS: EGA text mode)", () => {
       expect(rows).toEqual(teletype(serial.slice(0, -1)));
       expect(rows.some((r) => r.includes(panic))).toBe(true);
       expect(rows[ROWS - 2]).toBe("tsvisor: machine halted");
+    } finally {
+      q.stop();
+    }
+  }, 120_000);
+});
+
+describe("the screen (QEMU with OVMF: GRUB's GOP framebuffer)", () => {
+  it("after a core assertion, the framebuffer shows the hypervisor's last lines in GRUB's font", async () => {
+    const { iso } = await build({ cmdline: "selftest=abort", quiet: true });
+    const q = startMonitored(iso, "uefi");
+    try {
+      await q.waitFor("machine halted", 60_000);
+      const serial = fs.readFileSync(q.serial, "latin1").replace(/\r/g, "").split("\n");
+      // OVMF and GRUB print on COM1 first; the screen was blanked when the
+      // hypervisor took it, before its first (empty) line.
+      const mine = serial.filter((l) => l.startsWith("tsvisor: "));
+      expect(mine).toContainEqual(expect.stringMatching(/^tsvisor: screen: framebuffer \d+x\d+x(24|32) at 0x[0-9a-f]+, the hypervisor's lines shown there too$/));
+      const file = path.join(q.dir, "screen.ppm");
+      await q.ask(`screendump ${file}`);
+      const { rows, cols, lines } = framebufferRows(fs.readFileSync(file));
+      const first = serial.findIndex((l) => l.startsWith("tsvisor: "));
+      expect(rows).toEqual(teletype(["", ...serial.slice(first, -1)], cols, lines));
+      expect(rows[lines - 2]).toBe("tsvisor: machine halted");
     } finally {
       q.stop();
     }

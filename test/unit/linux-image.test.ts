@@ -171,15 +171,17 @@ describe("a kernel guest on the ISO", () => {
     expect(guestModules({ kernel: "/k", cmdline: "" }).map((m) => m.name)).toEqual(["kernel", "cmdline"]);
   });
 
-  it("grub.cfg: module2 lines named by their second word", () => {
+  it("grub.cfg: module2 lines named by their second word; the screen mode chosen after `multiboot2`", () => {
     expect(grubCfg(kernelGuestCmdline(""), guestModules(kg))).toBe([
       "set timeout=0",
       "set timeout_style=hidden",
+      'if [ "${grub_platform}" = "efi" ]; then insmod all_video; fi',
       'menuentry "tsvisor" {',
       "  multiboot2 /boot/tsvisor.elf guest_ram=256",
       "  module2 /boot/modules/kernel kernel",
       "  module2 /boot/modules/initrd initrd",
       "  module2 /boot/modules/cmdline cmdline",
+      '  if [ "${grub_platform}" = "efi" ]; then set gfxpayload=auto; else set gfxpayload=text; fi',
       "  boot",
       "}",
       "",

@@ -25,16 +25,18 @@ function boot(info: Uint8Array) {
   return { r, vga };
 }
 
-// Tag 8 (Multiboot2 §3.6.12): address, pitch, width, height, bpp, type.
-function framebufferTag(type: number, bpp = 16, width = 80, height = 25): Uint8Array {
-  const b = new Uint8Array(24);
+// Tag 8 (Multiboot2 §3.6.12): address, pitch, width, height, bpp, type;
+// for RGB, the colours' positions and sizes (red 16, green 8, blue 0).
+function framebufferTag(type: number, bpp = 16, width = 80, height = 25, address = TEXT): Uint8Array {
+  const b = new Uint8Array(32);
   const v = new DataView(b.buffer);
-  v.setBigUint64(0, TEXT, true);
-  v.setUint32(8, width * 2, true);
+  v.setBigUint64(0, address, true);
+  v.setUint32(8, type === 2 ? width * 2 : width * (bpp / 8), true);
   v.setUint32(12, width, true);
   v.setUint32(16, height, true);
   b[20] = bpp;
   b[21] = type;
+  b.set([16, 8, 8, 8, 0, 8], 24);
   return b;
 }
 const pc = (cmdline: string, fb: Uint8Array) => new Mb2Builder().cmdline(cmdline)
@@ -66,7 +68,8 @@ describe("the screen, where GRUB left EGA text mode", () => {
 
   it.each([
     ["screen=off on the command line", pc("screen=off", framebufferTag(2))],
-    ["a graphics framebuffer (type 1: RGB), which needs a font", pc("", framebufferTag(1, 32, 1024, 768))],
+    ["an indexed-colour framebuffer (type 0)", pc("", framebufferTag(0, 8, 640, 480))],
+    ["a 16-bit RGB framebuffer", pc("", framebufferTag(1, 16, 640, 480))],
     ["no framebuffer tag (GRUB under OVMF)", realGrubBlock("ovmf")],
   ])("%s: the screen is left alone", (_n, info) => {
     const { r, vga } = boot(info);
@@ -78,5 +81,30 @@ describe("the screen, where GRUB left EGA text mode", () => {
   it("tells the native panic path where the screen is", () => {
     const { r } = boot(realGrubBlock("qemu"));
     expect(r.hal.panicScreen).toEqual({ phys: TEXT, cols: 80, rows: 25, pitch: 160 });
+  });
+});
+
+describe("the screen, on a graphics framebuffer (GRUB under UEFI)", () => {
+  const FB = 0x80000000n;
+  const W = 640, H = 480;
+
+  it("the report drawn in the 8x16 font, light grey on black, the newest line at the bottom text row", () => {
+    const fb = new Uint8Array(W * H * 4).fill(0x55);  // what the firmware left
+    const r = bootCore(skylakeX, { info: pc("", framebufferTag(1, 32, W, H, FB)), setup: (h) => h.mapPhysical(FB, fb) });
+    expect(r.lines).toContain("screen: framebuffer 640x480x32 at 0x80000000, the hypervisor's lines shown there too");
+    const lit = (x: number, y: number) => fb[(y * W + x) * 4] !== 0;
+    // Every pixel is black or light grey (0xAA in R, G and B); none the firmware's.
+    let odd = 0;
+    for (let i = 0; i < W * H * 4; i += 4) {
+      const v = fb[i];
+      if ((v !== 0 && v !== 0xaa) || fb[i + 1] !== v || fb[i + 2] !== v) odd++;
+    }
+    expect(odd).toBe(0);
+    // The last text row (y 464-479) is the cursor's, empty; the one above
+    // holds the last line ("power off: ..."), starting with 't' of "tsvisor:".
+    const rows = Math.floor(H / 16);
+    const anyLit = (row: number) => { for (let y = row * 16; y < row * 16 + 16; y++) for (let x = 0; x < W; x++) if (lit(x, y)) return true; return false; };
+    expect(anyLit(rows - 1)).toBe(false);
+    expect(anyLit(rows - 2)).toBe(true);
   });
 });

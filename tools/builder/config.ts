@@ -27,6 +27,7 @@ export const ISO_DIR = path.join(BUILD, "iso");
 export const GENERATED_DIR = path.join(BUILD, "generated");
 export const LAYOUT_H = path.join(GENERATED_DIR, "layout.h");
 export const BUILD_INFO_TS = path.join(ROOT, "kernel", "generated", "build-info.ts");
+export const FONT_TS = path.join(ROOT, "kernel", "generated", "font.ts");
 
 // The core's linear memory: at most 512 wasm pages (32 MiB). The linker
 // reserves exactly this much (WASM_MEMORY_SIZE), and boot/wasm-rt.c refuses

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import * as cfg from "./config.js";
 import { stageBuildInfo, stageLayout, stageAsc, stageWasm2c, stageCompile, stageLink, stageIso, IsoModule, BuildError } from "./stages.js";
+import { stageFont } from "./font.js";
 import { buildTestGuest, guestCmdline } from "./guests.js";
 
 // A kernel guest's virtio disk: an image file (tools/images/disk-file.ts
@@ -71,6 +72,7 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   };
   log("tsvisor build:");
   await step("build-info", stageBuildInfo);
+  await step("font", stageFont);
   await step("layout", stageLayout);
   await step("asc", stageAsc);
   const result: BuildResult = { iso: cfg.ISO, elf: cfg.ELF, wasm: cfg.CORE_WASM };

@@ -167,13 +167,21 @@ const MODULE_STRING = /^[\w.-]+( [\w.-]+)*$/;
 // GRUB configuration: boot the ELF at once, passing the hypervisor command
 // line and the guest's boot modules (guestModules, pipeline.ts). GRUB
 // itself stays off the serial port so COM1 carries only tsvisor's console.
+// The screen (the hypervisor's header asks for a framebuffer, and
+// `multiboot2` then sets gfxpayload=auto, so the choice comes after it): a
+// BIOS machine stays in EGA text mode; under UEFI, which has no text mode,
+// GRUB sets a GOP mode with its video drivers and passes it on.
+const SCREEN_MODE = '  if [ "${grub_platform}" = "efi" ]; then set gfxpayload=auto; else set gfxpayload=text; fi';
+
 export function grubCfg(cmdline: string, modules: IsoModule[]): string {
   return [
     "set timeout=0",
     "set timeout_style=hidden",
+    'if [ "${grub_platform}" = "efi" ]; then insmod all_video; fi',
     'menuentry "tsvisor" {',
     `  multiboot2 /boot/tsvisor.elf ${cmdline}`.trimEnd(),
     ...modules.map((m) => `  module2 /boot/modules/${m.name} ${m.string ?? m.name}`),
+    SCREEN_MODE,
     "  boot",
     "}",
     "",
