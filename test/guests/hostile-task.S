@@ -18,6 +18,7 @@
  *     #TS(selector) raised in the new task (§8.3, Table 8-2 row 14).
  * tsvisor-cmdline: guest_mode=protected32 */
 #include "guest.inc"
+#include "task-tables.inc"
 
 #define SEL_A    0x20   /* the main task */
 #define SEL_B    0x28   /* JMP target */
@@ -28,46 +29,6 @@
 #define SEL_G    0x50   /* a bad DS selector */
 #define SEL_DATA 0x58   /* data with base `based_data` */
 #define BAD_SEL  0x7ff8 /* beyond the GDT's limit */
-/* TSS fields (SDM Vol. 3A Figure 8-2). */
-#define T_LINK 0x00
-#define T_EIP  0x20
-#define T_EFL  0x24
-#define T_EAX  0x28
-#define T_ECX  0x2c
-#define T_EDX  0x30
-#define T_EBX  0x34
-#define T_ESP  0x38
-#define T_EBP  0x3c
-#define T_ESI  0x40
-#define T_EDI  0x44
-#define T_ES   0x48
-#define T_CS   0x4c
-#define T_SS   0x50
-#define T_DS   0x54
-#define TSS_TYPE(sel) (gdt + (sel) + 5)   /* the descriptor's access byte: 89H available, 8BH busy */
-#define NT 0x4000
-
-/* JMP / CALL far to a TSS selector: EA / 9A with ptr16:32, 7 bytes (the
- * offset is ignored for a TSS). */
-    .macro JMPTASK sel
-    .byte 0xea
-    .long 0
-    .word \sel
-    .endm
-    .macro CALLTASK sel
-    .byte 0x9a
-    .long 0
-    .word \sel
-    .endm
-
-/* SET_TSS_DESC sel, tss: a TSS descriptor, access byte BL, limit 67H. */
-    .macro SET_TSS_DESC sel, tss
-    mov eax, \sel
-    mov edx, offset \tss
-    mov ecx, 0x67
-    call set_desc
-    .endm
-
     .text
     .global _start
     .code32
@@ -406,64 +367,7 @@ ts_handler:
     popfd
     iretd
 
-/* The GDT entry at selector EAX: base EDX, limit ECX (< 1 MiB, bytes),
- * access byte BL, flags BH (high nibble: G D/B L AVL). Clobbers ECX. */
-set_desc:
-    push edi
-    push edx
-    lea edi, [gdt + eax]
-    mov word ptr [edi], cx
-    mov word ptr [edi + 2], dx
-    shr edx, 16
-    mov byte ptr [edi + 4], dl
-    mov byte ptr [edi + 5], bl
-    mov byte ptr [edi + 7], dh
-    shr ecx, 16
-    and cl, 0x0f
-    or cl, bh
-    mov byte ptr [edi + 6], cl
-    pop edx
-    pop edi
-    ret
-
-/* A TSS at EDI: zeroed, EIP = EAX, EFLAGS = 2, ESP = EDX, flat selectors,
- * no I/O map (its base at the limit). */
-init_tss:
-    push ecx
-    push edi
-    push eax
-    xor eax, eax
-    mov ecx, 0x68 / 4
-    cld
-    rep stosd
-    pop eax
-    pop edi
-    mov [edi + T_EIP], eax
-    mov dword ptr [edi + T_EFL], 2
-    mov [edi + T_ESP], edx
-    mov dword ptr [edi + T_ES], 0x18
-    mov dword ptr [edi + T_CS], 0x10
-    mov dword ptr [edi + T_SS], 0x18
-    mov dword ptr [edi + T_DS], 0x18
-    mov dword ptr [edi + 0x58], 0x18    /* FS */
-    mov dword ptr [edi + 0x5c], 0x18    /* GS */
-    mov word ptr [edi + 0x66], 0x68
-    pop ecx
-    ret
-
-/* IDT vector EAX: a task gate (type 5, present, DPL 0: 8500H) to the TSS
- * selector EDX (SDM Vol. 3A §7.11, Figure 7-2). */
-set_task_gate:
-    push edi
-    sidt [idtr_tmp]
-    mov edi, [idtr_tmp + 2]
-    lea edi, [edi + eax * 8]
-    mov word ptr [edi], 0
-    mov word ptr [edi + 2], dx
-    mov word ptr [edi + 4], 0x8500
-    mov word ptr [edi + 6], 0
-    pop edi
-    ret
+    TASK_TABLE_HELPERS
     .code16
 
     .data
