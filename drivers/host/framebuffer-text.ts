@@ -14,8 +14,6 @@ const MAX_ROW_BYTES: u32 = 16384;  // one pixel row, up to 4096 pixels of 4 byte
 const GREY: u32 = 0xaa;            // 0xAAAAAA, the VGA palette's light grey
 
 export class FramebufferText extends ScreenConsole {
-  col: u32 = 0;
-  cols: u32;
   rows: u32;
   private bytesPerPixel: u32;
   private foreground: u32;
@@ -23,9 +21,8 @@ export class FramebufferText extends ScreenConsole {
   private glyphRow: usize = memory.data(<i32>(FONT_WIDTH * 4));
 
   constructor(public base: u64, public width: u32, public height: u32, public pitch: u32, bpp: u32, foreground: u32) {
-    super();
+    super(width / FONT_WIDTH);
     this.bytesPerPixel = bpp / 8;
-    this.cols = width / FONT_WIDTH;
     this.rows = height / FONT_HEIGHT;
     this.foreground = foreground;
   }
@@ -49,24 +46,17 @@ export class FramebufferText extends ScreenConsole {
     for (let y: u32 = 0; y < this.height; y++) physWrite(this.base + <u64>y * <u64>this.pitch, this.zeros, bytes);
   }
 
-  private newline(): void {
+  scroll(): void {
     const textRowBytes = <u64>FONT_HEIGHT * <u64>this.pitch;
     physCopy(this.base, this.base + textRowBytes, <u64>(this.rows - 1) * textRowBytes);
     const last = this.textRow(this.rows - 1);
     const bytes = this.cols * FONT_WIDTH * this.bytesPerPixel;
     for (let y: u32 = 0; y < FONT_HEIGHT; y++) physWrite(last + <u64>y * <u64>this.pitch, this.zeros, bytes);
-    this.col = 0;
   }
 
-  putc(c: u32): void {
-    if (c == 0x0a) {
-      this.newline();
-      return;
-    }
-    if (c == 0x0d) return;
-    if (this.col == this.cols) this.newline();
+  drawCell(col: u32, c: u32): void {
     const glyph = (c < 0x20 || c >= FONT_GLYPHS ? 0x3f : c) * FONT_HEIGHT;
-    const x = this.textRow(this.rows - 1) + <u64>this.col * <u64>(FONT_WIDTH * this.bytesPerPixel);
+    const x = this.textRow(this.rows - 1) + <u64>col * <u64>(FONT_WIDTH * this.bytesPerPixel);
     const bpp = this.bytesPerPixel;
     for (let y: u32 = 0; y < FONT_HEIGHT; y++) {
       const bits = <u32>unchecked(FONT[glyph + y]);
@@ -80,6 +70,5 @@ export class FramebufferText extends ScreenConsole {
       }
       physWrite(x + <u64>y * <u64>this.pitch, this.glyphRow, FONT_WIDTH * bpp);
     }
-    this.col++;
   }
 }

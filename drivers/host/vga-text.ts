@@ -15,13 +15,12 @@ const ATTRIBUTE: u32 = 0x07; // light grey on black
 const BLANK: u16 = <u16>((ATTRIBUTE << 8) | 0x20);
 
 export class VgaText extends ScreenConsole {
-  col: u32 = 0;
   // One row of blanks, copied over the bottom row after a scroll.
   private blankRow: usize;
   private cell: usize = memory.data(2);
 
-  constructor(public base: u64, public cols: u32, public rows: u32, public pitch: u32) {
-    super();
+  constructor(public base: u64, cols: u32, public rows: u32, public pitch: u32) {
+    super(cols);
     this.blankRow = memory.data(2 * 256);
     for (let i: u32 = 0; i < 256; i++) store<u16>(this.blankRow + <usize>i * 2, BLANK);
   }
@@ -40,21 +39,13 @@ export class VgaText extends ScreenConsole {
 
   private row(r: u32): u64 { return this.base + <u64>r * <u64>this.pitch; }
 
-  private newline(): void {
+  scroll(): void {
     physCopy(this.base, this.row(1), <u64>(this.rows - 1) * <u64>this.pitch);
     physWrite(this.row(this.rows - 1), this.blankRow, this.cols * 2);
-    this.col = 0;
   }
 
-  putc(c: u32): void {
-    if (c == 0x0a) {
-      this.newline();
-      return;
-    }
-    if (c == 0x0d) return;
-    if (this.col == this.cols) this.newline();
+  drawCell(col: u32, c: u32): void {
     store<u16>(this.cell, <u16>((ATTRIBUTE << 8) | (c < 0x20 || c > 0x7e ? 0x3f : c)));
-    physWrite(this.row(this.rows - 1) + <u64>this.col * 2, this.cell, 2);
-    this.col++;
+    physWrite(this.row(this.rows - 1) + <u64>col * 2, this.cell, 2);
   }
 }
